@@ -1,0 +1,70 @@
+"""Bayesian GLMMs from formulas with the R2D2 prior (Yanchenko, Bondell & Reich).
+
+State a prior on R², get exactly that prior, in every family.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pandas as pd
+
+from r2d2_formula.errors import (
+    DataError,
+    FamilyError,
+    FormulaError,
+    PriorError,
+    R2D2Error,
+    UnsupportedError,
+)
+from r2d2_formula.model import Model
+from r2d2_formula.prior import R2D2
+from r2d2_formula.results import FitResult, implied_r2
+
+try:
+    __version__ = version("r2d2-formula")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "R2D2",
+    "DataError",
+    "FamilyError",
+    "FitResult",
+    "FormulaError",
+    "Model",
+    "PriorError",
+    "R2D2Error",
+    "UnsupportedError",
+    "__version__",
+    "fit",
+    "implied_r2",
+]
+
+
+def fit(
+    formula: str,
+    data: pd.DataFrame,
+    family: str = "gaussian",
+    prior: R2D2 | None = None,
+    *,
+    link: str | None = None,
+    noncentered: bool = True,
+    **fit_kwargs: Any,
+) -> FitResult:
+    """Build a :class:`Model` and sample it: the one-liner.
+
+    Keyword arguments other than the model's go to :meth:`Model.fit`.
+
+    Examples
+    --------
+    >>> import pandas as pd, r2d2_formula as rf
+    >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+    >>> result = rf.fit("y ~ x", data, family="poisson", draws=50, tune=50, chains=1,
+    ...                 random_seed=1, progressbar=False)
+    >>> result.decomposition()["component"].tolist()
+    ['x']
+    """
+    model = Model(formula, data, family=family, prior=prior, link=link, noncentered=noncentered)
+    return FitResult(model, model.fit(**fit_kwargs))

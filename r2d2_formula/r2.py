@@ -1,0 +1,555 @@
+"""R² of a GLMM as a function of the linear predictor's variance (VaDeR).
+
+For η ~ Normal(β₀, W), mean function μ(η) = E(Y | η) and variance function
+σ²(η) = Var(Y | η),
+
+    R²(W, β₀, θ) = Var{μ(η)} / (Var{μ(η)} + E{σ²(η)}).
+
+Each family here computes ``logit_r2``: the logit of R²/R²max, where R²max is
+the supremum of R² over W (1 for most families, α/(α+1) for gamma and the
+negative binomial). Working on the logit scale keeps R² and 1 − R² accurate
+to the last digit over W from 1e-300 to 1e5, which the sampler visits during
+warm-up. Every function takes an ``ops`` namespace (:data:`NUMPY` or
+:func:`pytensor_ops`), so the same formula serves root-finding in NumPy and the
+differentiable log-density in PyTensor.
+
+Families without a closed form (bernoulli and binomial under any link) use
+quadrature: Gauss–Hermite in the standard normal variable for W < 1, and for
+W ≥ 1 a trapezoidal rule over the latent variable of the link (the link's
+inverse is a CDF F, so E F(η)^k = E Φ((β₀ − M_k)/√W) with M_k the maximum of k
+latent draws). Each rule integrates the narrow factor as its weight, so both
+reach close to machine precision where they are used.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from r2d2_formula.errors import FamilyError, UnsupportedError
+
+__all__ = [
+    "NUMPY",
+    "Binary",
+    "FamilyR2",
+    "Gamma",
+    "Gaussian",
+    "NegativeBinomial",
+    "Poisson",
+    "ZeroInflatedPoisson",
+    "family_r2",
+    "pytensor_ops",
+]
+
+
+def _np_logsumexp(x, axis=-1):
+    # scipy.special.logsumexp is several times slower, and root-finding calls this a lot.
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.log(np.sum(np.exp(x - top), axis=axis)) + np.squeeze(top, axis=axis)
+
+
+def _np_log_expm1(x):
+    return x + np.log(-np.expm1(-x))
+
+
+#: Math primitives on NumPy arrays.
+NUMPY = SimpleNamespace(
+    exp=np.exp,
+    log=np.log,
+    log1p=np.log1p,
+    expm1=np.expm1,
+    sqrt=np.sqrt,
+    logaddexp=np.logaddexp,
+    sigmoid=special.expit,
+    normal_cdf=special.ndtr,
+    log_normal_cdf=special.log_ndtr,
+    softplus=lambda x: np.logaddexp(0.0, x),
+    log_expm1=_np_log_expm1,
+    minimum=np.minimum,
+    maximum=np.maximum,
+    max=np.max,
+    abs=np.abs,
+    logsumexp=_np_logsumexp,
+    switch=np.where,
+    as_array=np.asarray,
+)
+
+
+def _pt_log_normal_cdf(x):
+    import pytensor.tensor as pt
+
+    # erfcx keeps the lower tail finite where erfc underflows.
+    safe = pt.minimum(x, -1.0)
+    tail = pt.log(0.5 * pt.erfcx(-safe / math.sqrt(2.0))) - 0.5 * safe**2
+    body = pt.log(0.5 * pt.erfc(-pt.maximum(x, -1.0) / math.sqrt(2.0)))
+    return pt.switch(x < -1.0, tail, body)
+
+
+def _pt_log_expm1(x):
+    import pytensor.tensor as pt
+
+    # PyTensor rewrites log(-expm1(-x)) into a log1mexp that loses digits near 0,
+    # so small x take log(expm1(x)) and only large x (where expm1 overflows) the other form.
+    small = pt.minimum(x, 30.0)
+    large = pt.maximum(x, 30.0)
+    return pt.switch(x < 30.0, pt.log(pt.expm1(small)), large + pt.log1p(-pt.exp(-large)))
+
+
+@functools.cache
+def pytensor_ops() -> SimpleNamespace:
+    """Math primitives on PyTensor tensors (imported lazily: PyTensor is slow to import)."""
+    import pytensor.tensor as pt
+
+    return SimpleNamespace(
+        exp=pt.exp,
+        log=pt.log,
+        log1p=pt.log1p,
+        expm1=pt.expm1,
+        sqrt=pt.sqrt,
+        logaddexp=pt.logaddexp,
+        sigmoid=pt.sigmoid,
+        normal_cdf=lambda x: 0.5 * pt.erfc(-x / math.sqrt(2.0)),
+        log_normal_cdf=_pt_log_normal_cdf,
+        softplus=pt.softplus,
+        log_expm1=_pt_log_expm1,
+        minimum=pt.minimum,
+        maximum=pt.maximum,
+        max=pt.max,
+        abs=pt.abs,
+        logsumexp=pt.logsumexp,
+        switch=pt.switch,
+        as_array=pt.as_tensor_variable,
+    )
+
+
+@dataclass(frozen=True)
+class FamilyR2:
+    """R² of one response family under one link.
+
+    Subclasses implement :meth:`logit_r2` and, when R² is bounded below 1,
+    :meth:`r2max`. ``theta`` names the family's own parameters as Bambi names
+    them (``"sigma"``, ``"alpha"``, ``"psi"``); they are passed to every method
+    as a mapping from name to value.
+    """
+
+    name: str = field(init=False, default="")
+    link: str = field(init=False, default="")
+    theta: tuple[str, ...] = field(init=False, default=())
+    bounded: bool = field(init=False, default=False)
+
+    def logit_r2(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+        """logit(R²/R²max) at variance ``W`` of η and intercept ``beta0``."""
+        raise NotImplementedError
+
+    def r2max(self, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+        """Supremum of R² over W (1 unless the family bounds it)."""
+        return 1.0
+
+    def r2(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace = NUMPY) -> Any:
+        """R² itself: R²max · sigmoid(logit_r2).
+
+        Examples
+        --------
+        >>> from r2d2_formula.r2 import Poisson
+        >>> round(float(Poisson().r2(1.0, 0.0, {})), 4)
+        0.5147
+        """
+        return self.r2max(theta, ops) * ops.sigmoid(self.logit_r2(W, beta0, theta, ops))
+
+    def moments(self, eta: Any, theta: dict[str, Any]) -> tuple[Any, Any]:
+        """Conditional mean and variance (μ(η), σ²(η)) in NumPy, used to check formulas."""
+        raise NotImplementedError
+
+    def link_of_mean(self, mean: float, theta: dict[str, Any]) -> float:
+        """The link of a response mean: where the intercept's prior is centred."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Gaussian(FamilyR2):
+    """Gaussian, identity link: R² = W / (W + σ²)."""
+
+    name: str = field(init=False, default="gaussian")
+    link: str = field(init=False, default="identity")
+    theta: tuple[str, ...] = field(init=False, default=("sigma",))
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.log(W) - 2.0 * ops.log(theta["sigma"])
+
+    def moments(self, eta, theta):
+        return eta, np.full_like(eta, float(theta["sigma"]) ** 2)
+
+    def link_of_mean(self, mean, theta):
+        return mean
+
+
+@dataclass(frozen=True)
+class Poisson(FamilyR2):
+    """Poisson, log link: logit R² = log(e^W − 1) + β₀ + W/2."""
+
+    name: str = field(init=False, default="poisson")
+    link: str = field(init=False, default="log")
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.log_expm1(W) + beta0 + 0.5 * W
+
+    def moments(self, eta, theta):
+        mu = np.exp(eta)
+        return mu, mu
+
+    def link_of_mean(self, mean, theta):
+        return math.log(mean)
+
+
+@dataclass(frozen=True)
+class Gamma(FamilyR2):
+    """Gamma with shape α, log link: R² = (1 − e^−W) / (1 − e^−W + 1/α), R²max = α/(α+1).
+
+    On the relative scale, logit(R²/R²max) = log(1 + α) + log(e^W − 1).
+    """
+
+    name: str = field(init=False, default="gamma")
+    link: str = field(init=False, default="log")
+    theta: tuple[str, ...] = field(init=False, default=("alpha",))
+    bounded: bool = field(init=False, default=True)
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.log1p(theta["alpha"]) + ops.log_expm1(W)
+
+    def r2max(self, theta, ops):
+        alpha = theta["alpha"]
+        return alpha / (alpha + 1.0)
+
+    def moments(self, eta, theta):
+        mu = np.exp(eta)
+        return mu, mu**2 / theta["alpha"]
+
+    def link_of_mean(self, mean, theta):
+        return math.log(mean)
+
+
+@dataclass(frozen=True)
+class NegativeBinomial(FamilyR2):
+    """Negative binomial NB2 (Var = μ + μ²/α), log link; R²max = α/(α+1).
+
+    logit(R²/R²max) = log(1 + α) + log(e^W − 1) + β₀ + W/2 − log(α + e^{β₀ + W/2}).
+    """
+
+    name: str = field(init=False, default="negativebinomial")
+    link: str = field(init=False, default="log")
+    theta: tuple[str, ...] = field(init=False, default=("alpha",))
+    bounded: bool = field(init=False, default=True)
+
+    def logit_r2(self, W, beta0, theta, ops):
+        alpha = theta["alpha"]
+        half = beta0 + 0.5 * W
+        return ops.log1p(alpha) + ops.log_expm1(W) + half - ops.logaddexp(ops.log(alpha), half)
+
+    def r2max(self, theta, ops):
+        alpha = theta["alpha"]
+        return alpha / (alpha + 1.0)
+
+    def moments(self, eta, theta):
+        mu = np.exp(eta)
+        return mu, mu + mu**2 / theta["alpha"]
+
+    def link_of_mean(self, mean, theta):
+        return math.log(mean)
+
+
+@dataclass(frozen=True)
+class ZeroInflatedPoisson(FamilyR2):
+    """Zero-inflated Poisson as in PyMC: ψ is the probability of the Poisson part.
+
+    Mean ψμ and variance ψμ(1 + (1 − ψ)μ) with μ = e^η give R²max = ψ and
+    logit(R²/R²max) = log(e^W − 1) + β₀ + W/2 − log1p((1 − ψ) e^{β₀ + W/2}).
+    """
+
+    name: str = field(init=False, default="zero_inflated_poisson")
+    link: str = field(init=False, default="log")
+    theta: tuple[str, ...] = field(init=False, default=("psi",))
+    bounded: bool = field(init=False, default=True)
+
+    def logit_r2(self, W, beta0, theta, ops):
+        # Var μ = ψ² e^{2β₀+W} (e^W − 1); E σ² = ψ e^{β₀+W/2} + ψ(1−ψ) e^{2β₀+2W};
+        # R²max (E σ²) − (1 − R²max) Var μ simplifies to ψ² e^{β₀+W/2}(1 + (1−ψ)e^{β₀+W/2}).
+        log_extra = ops.log1p(-theta["psi"]) + beta0 + 0.5 * W
+        return ops.log_expm1(W) + beta0 + 0.5 * W - ops.logaddexp(0.0, log_extra)
+
+    def r2max(self, theta, ops):
+        return theta["psi"]
+
+    def moments(self, eta, theta):
+        psi = theta["psi"]
+        mu = np.exp(eta)
+        return psi * mu, psi * mu * (1 + (1 - psi) * mu)
+
+    def link_of_mean(self, mean, theta):
+        return math.log(mean / theta["psi"])
+
+
+# --- bernoulli and binomial: quadrature ---------------------------------------------------
+
+_LATENT_LINKS = ("logit", "probit", "cloglog")
+_SYMMETRIC_LINKS = ("logit", "probit")
+_GH_NODES = 64
+#: Node range (where the latent density exceeds ~1e-17 of its peak) and trapezoidal step.
+_LATENT_GRID = {
+    "logit": (-40.0, 40.0, 0.5),
+    "probit": (-9.0, 9.0, 0.5),
+    "cloglog": (-40.0, 4.0, 0.25),
+}
+#: W below which the second-order expansion in W is used (quadrature loses digits there).
+TAYLOR_SWITCH_W = 1e-6
+#: W below which Gauss–Hermite in z is used, and above which the latent-variable rule.
+LATENT_SWITCH_W = 1.0
+_FLOOR = 1e-300
+
+
+def _link_log_cdf(link: str, eta: Any, ops: SimpleNamespace) -> tuple[Any, Any]:
+    """log p and log q, p = F(η) the inverse link and q = 1 − p, without under- or overflow."""
+    if link == "logit":
+        return -ops.softplus(-eta), -ops.softplus(eta)
+    if link == "probit":
+        return ops.log_normal_cdf(eta), ops.log_normal_cdf(-eta)
+    u = ops.exp(eta)
+    return ops.log(-ops.expm1(-u)), -u
+
+
+def _link_expansion(link: str, eta: Any, ops: SimpleNamespace) -> tuple[Any, Any, Any]:
+    """At η: log F', F''/F' and F'''/F' (what the small-W expansion needs)."""
+    if link == "logit":
+        log_p, log_q = _link_log_cdf(link, eta, ops)
+        p, q = ops.exp(log_p), ops.exp(log_q)
+        return log_p + log_q, q - p, 1.0 - 6.0 * p * q
+    if link == "probit":
+        return -0.5 * eta**2 - 0.5 * math.log(2 * math.pi), -eta, eta**2 - 1.0
+    u = ops.exp(eta)
+    return eta - u, 1.0 - u, (1.0 - u) ** 2 - u
+
+
+def _log_variance(log_x: Any, log_w: np.ndarray, ops: SimpleNamespace) -> tuple[Any, Any]:
+    """log E x and log Var x over weighted nodes, given log x (last axis), scaled by max x."""
+    top = ops.max(log_x, axis=-1)
+    scaled = ops.exp(log_x - _column(top, ops))
+    weights = np.exp(log_w)
+    mean = (weights * scaled).sum(axis=-1)
+    var = (weights * (scaled - _column(mean, ops)) ** 2).sum(axis=-1)
+    # The floor only touches the branch a switch discards (p ≈ 1 at every node), whose
+    # log(0) would otherwise send NaN through the switch's gradient.
+    return top + ops.log(mean), 2 * top + ops.log(ops.maximum(var, _FLOOR))
+
+
+@functools.cache
+def _hermite_rule() -> tuple[np.ndarray, np.ndarray]:
+    """Nodes z and log-weights for E f(Z), Z ~ N(0, 1)."""
+    x, w = np.polynomial.hermite.hermgauss(_GH_NODES)
+    return math.sqrt(2.0) * x, np.log(w / math.sqrt(math.pi))
+
+
+@functools.cache
+def _latent_rule(link: str) -> tuple[np.ndarray, ...]:
+    """Trapezoidal nodes m and log-weights for one latent draw, the max and the min of two.
+
+    The link's inverse is the CDF F of a latent variable (logistic, normal,
+    minimum-Gumbel) whose density is analytic in a strip around the real line, so
+    the trapezoidal rule converges geometrically: with step h and strip half-width
+    d it errs by about e^(-2πd/h) times the density's growth off the axis. Logistic
+    (d = π) and normal (no pole) reach 1e-15 at h = 0.5; the Gumbel density grows
+    fast off the axis at d = π/2, so it takes h = 0.25.
+    """
+    low, high, step = _LATENT_GRID[link]
+    m = np.arange(low, high + step / 2, step)
+    log_cdf, log_survival = _link_log_cdf(link, m, NUMPY)
+    if link == "logit":
+        log_density = log_cdf + log_survival
+    elif link == "probit":
+        log_density = -0.5 * m**2
+    else:
+        log_density = m - np.exp(m)
+    logs = [log_density, log_cdf + log_density, log_survival + log_density]
+    return (m, *(lw - special.logsumexp(lw) for lw in logs))
+
+
+@dataclass(frozen=True)
+class Binary(FamilyR2):
+    """Bernoulli (``trials`` = 1) or binomial, proportion scale, logit/probit/cloglog link.
+
+    R² = Var p(η) / (Var p(η) + E[p(η)(1 − p(η))] / n), with n the harmonic mean
+    of the trials: this makes E σ² exact when the trials vary independently of η.
+    The moments are computed in log space on whichever of p and 1 − p is small
+    (for the symmetric logit and probit links, on p at −|β₀|), so nothing cancels
+    or underflows when the intercept is extreme.
+    """
+
+    link: str = "logit"
+    trials: float = 1.0
+    name: str = field(init=False, default="bernoulli")
+
+    def __post_init__(self) -> None:
+        if self.link not in _LATENT_LINKS:
+            raise UnsupportedError(
+                f"link {self.link!r} for a binary response is not supported; "
+                f"use one of {', '.join(_LATENT_LINKS)}."
+            )
+        if not self.trials >= 1:
+            raise FamilyError(f"trials must be >= 1, got {self.trials!r}.")
+        object.__setattr__(self, "name", "bernoulli" if self.trials == 1 else "binomial")
+
+    def logit_r2(self, W, beta0, theta, ops):
+        if self.link in _SYMMETRIC_LINKS:
+            # R² is even in β₀ when F(−η) = 1 − F(η); at −|β₀| p is the smaller side.
+            beta0 = -ops.abs(beta0)
+        if ops is NUMPY:
+            return self._logit_r2_numpy(W, beta0)
+        # Each rule sees W clipped to its own range, so the branches not taken stay
+        # finite and their gradients cannot turn the switch's gradient into NaN.
+        tiny = self._taylor_log_moments(ops.minimum(W, TAYLOR_SWITCH_W), beta0, ops)
+        mid_w = ops.minimum(ops.maximum(W, TAYLOR_SWITCH_W), LATENT_SWITCH_W)
+        mid = self._hermite_log_moments(mid_w, beta0, ops)
+        large = self._latent_log_moments(ops.maximum(W, LATENT_SWITCH_W), beta0, ops)
+        log_var, log_pq = (
+            ops.switch(W < TAYLOR_SWITCH_W, t, ops.switch(W < LATENT_SWITCH_W, m, g))
+            for t, m, g in zip(tiny, mid, large, strict=True)
+        )
+        return log_var - log_pq + math.log(self.trials)
+
+    def _logit_r2_numpy(self, W, beta0):
+        """The same as the PyTensor form, evaluating each rule only where it applies."""
+        W, beta0 = np.broadcast_arrays(np.asarray(W, dtype=float), np.asarray(beta0, dtype=float))
+        out = np.empty(W.shape)
+        rules = [
+            (self._taylor_log_moments, W < TAYLOR_SWITCH_W),
+            (self._hermite_log_moments, (W >= TAYLOR_SWITCH_W) & (W < LATENT_SWITCH_W)),
+            (self._latent_log_moments, W >= LATENT_SWITCH_W),
+        ]
+        for rule, where in rules:
+            if where.any():
+                log_var, log_pq = rule(W[where], beta0[where], NUMPY)
+                out[where] = log_var - log_pq
+        return out + math.log(self.trials)
+
+    def _taylor_log_moments(self, W, beta0, ops):
+        """log Var p and log E[p(1 − p)] to second order in W.
+
+        Var p = F'²W (1 + W(F'''/F' + (F''/F')²/2)) and
+        E[p(1 − p)] = F(1 − F) + (W/2)(F''(1 − 2F) − 2F'²), all at β₀.
+        """
+        log_slope, curv, third = _link_expansion(self.link, beta0, ops)
+        log_p, log_q = _link_log_cdf(self.link, beta0, ops)
+        log_var = 2 * log_slope + ops.log(W) + ops.log1p(W * (third + 0.5 * curv**2))
+        slope_over_pq = ops.exp(log_slope - log_p - log_q)
+        relative = slope_over_pq * (
+            curv * (ops.exp(log_q) - ops.exp(log_p)) - 2.0 * ops.exp(log_slope)
+        )
+        return log_var, log_p + log_q + ops.log1p(0.5 * W * relative)
+
+    def _hermite_log_moments(self, W, beta0, ops):
+        z, log_w = _hermite_rule()
+        eta = _column(beta0, ops) + _column(ops.sqrt(W), ops) * z
+        log_p, log_q = _link_log_cdf(self.link, eta, ops)
+        log_mean_p, log_var = _log_variance(log_p, log_w, ops)
+        if self.link not in _SYMMETRIC_LINKS:
+            _, log_var_q = _log_variance(log_q, log_w, ops)
+            log_var = ops.switch(log_mean_p < -math.log(2.0), log_var, log_var_q)
+        return log_var, ops.logsumexp(log_w + log_p + log_q, axis=-1)
+
+    def _latent_log_moments(self, W, beta0, ops):
+        m, log_one, log_max, log_min = _latent_rule(self.link)
+        arg = (_column(beta0, ops) - m) / _column(ops.sqrt(W), ops)
+        # E p = P(M ≤ η) and E p² = P(max(M₁, M₂) ≤ η).
+        log_below = ops.log_normal_cdf(arg)
+        first = ops.logsumexp(log_one + log_below, axis=-1)
+        second = ops.logsumexp(log_max + log_below, axis=-1)
+        if self.link not in _SYMMETRIC_LINKS:
+            # Where p > 1/2 work with q: E q = P(M > η), E q² = P(min(M₁, M₂) > η).
+            log_above = ops.log_normal_cdf(-arg)
+            use_p = first < -math.log(2.0)
+            first = ops.switch(use_p, first, ops.logsumexp(log_one + log_above, axis=-1))
+            second = ops.switch(use_p, second, ops.logsumexp(log_min + log_above, axis=-1))
+        # Var = E x² − (E x)² and E pq = E x − E x², for x the smaller of p and q.
+        log_var = second + _log1m_exp(2 * first - second, ops)
+        log_pq = first + _log1m_exp(second - first, ops)
+        return log_var, log_pq
+
+    def moments(self, eta, theta):
+        log_p, log_q = _link_log_cdf(self.link, eta, NUMPY)
+        return np.exp(log_p), np.exp(log_p + log_q) / self.trials
+
+    def link_of_mean(self, mean, theta):
+        if self.link == "logit":
+            return float(special.logit(mean))
+        if self.link == "probit":
+            return float(special.ndtri(mean))
+        return math.log(-math.log1p(-mean))
+
+
+def _log1m_exp(x: Any, ops: SimpleNamespace) -> Any:
+    """log(1 − e^x) for x < 0 (x is capped just below 0, as in :func:`_log_variance`)."""
+    return ops.log(-ops.expm1(ops.minimum(x, -_FLOOR)))
+
+
+def _column(x: Any, ops: SimpleNamespace) -> Any:
+    """x with a trailing axis, to broadcast against quadrature nodes."""
+    return ops.as_array(x)[..., None]
+
+
+_CLOSED_FORMS = {
+    ("gaussian", "identity"): Gaussian,
+    ("poisson", "log"): Poisson,
+    ("negativebinomial", "log"): NegativeBinomial,
+    ("gamma", "log"): Gamma,
+    ("zero_inflated_poisson", "log"): ZeroInflatedPoisson,
+}
+
+#: The link each family gets when the user names none (gamma: log, not Bambi's inverse).
+DEFAULT_LINKS = {
+    "gaussian": "identity",
+    "poisson": "log",
+    "negativebinomial": "log",
+    "gamma": "log",
+    "zero_inflated_poisson": "log",
+    "bernoulli": "logit",
+    "binomial": "logit",
+}
+
+
+def family_r2(family: str, link: str | None = None, trials: float = 1.0) -> FamilyR2:
+    """The R² calculator of a family and link.
+
+    Parameters
+    ----------
+    family : str
+        Bambi family name.
+    link : str, optional
+        Link name; the family's default (see ``DEFAULT_LINKS``) when omitted.
+    trials : float
+        Harmonic mean of the binomial trials (binomial only).
+
+    Examples
+    --------
+    >>> from r2d2_formula.r2 import family_r2
+    >>> family_r2("bernoulli", "probit").link
+    'probit'
+    """
+    if family not in DEFAULT_LINKS:
+        raise FamilyError(
+            f"family {family!r} is not supported; use one of {', '.join(sorted(DEFAULT_LINKS))}."
+        )
+    link = link or DEFAULT_LINKS[family]
+    if family in ("bernoulli", "binomial"):
+        return Binary(link=link, trials=float(trials))
+    try:
+        return _CLOSED_FORMS[(family, link)]()
+    except KeyError:
+        raise UnsupportedError(
+            f"family {family!r} with link {link!r} is not supported; its R² needs link "
+            f"{DEFAULT_LINKS[family]!r}."
+        ) from None
