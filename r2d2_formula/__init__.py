@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from r2d2_formula.design import Design, design
 from r2d2_formula.errors import (
     DataError,
     FamilyError,
@@ -18,9 +19,11 @@ from r2d2_formula.errors import (
     R2D2Error,
     UnsupportedError,
 )
+from r2d2_formula.formula import FormulaSpec, GroupTerm, parse
+from r2d2_formula.implied import implied_r2
 from r2d2_formula.model import Model
 from r2d2_formula.prior import R2D2
-from r2d2_formula.results import FitResult, implied_r2
+from r2d2_formula.results import FitResult, SamplingWarning
 
 try:
     __version__ = version("r2d2-formula")
@@ -32,6 +35,7 @@ __all__ = [
     "DataError",
     "FamilyError",
     "FitResult",
+    "SamplingWarning",
     "FormulaError",
     "Model",
     "PriorError",
@@ -40,6 +44,11 @@ __all__ = [
     "__version__",
     "fit",
     "implied_r2",
+    "design",
+    "Design",
+    "parse",
+    "FormulaSpec",
+    "GroupTerm",
 ]
 
 

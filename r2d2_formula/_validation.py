@@ -53,6 +53,10 @@ def check_formula_columns(formula: Any, data: pd.DataFrame) -> list[str]:
     """The data columns the formula uses; all must exist and hold no missing values."""
     if not isinstance(formula, str) or "~" not in formula:
         raise FormulaError(f"formula must be a string like 'y ~ x + (1|g)', got {formula!r}.")
+    from r2d2_formula.formula import parse
+
+    # parse() rejects what formulae silently drops (e.g. "y ~ x | g") and says where.
+    parse(formula)
     columns = sorted(_model_description(formula).var_names)
     missing = [name for name in columns if name not in data.columns]
     if missing:

@@ -26,8 +26,15 @@ import pandas as pd
 
 from r2d2_formula.errors import DataError, FormulaError, PriorError, UnsupportedError
 from r2d2_formula.prior import R2D2
-from r2d2_formula.r2 import FamilyR2, family_r2, pytensor_ops
-from r2d2_formula.wprior import ExactW, log_w_guess
+from r2d2_formula.r2 import (
+    DEFAULT_LINKS,
+    FamilyR2,
+    Poisson,
+    PoissonOffset,
+    family_r2,
+    pytensor_ops,
+)
+from r2d2_formula.wprior import GBPW, ExactW, LinearW, WPrior, log_w_guess
 
 __all__ = ["COMPONENT_DIM", "RESERVED_NAMES", "Component", "Plan", "build_bambi_model"]
 
@@ -47,19 +54,27 @@ class Component:
     term: str
     kind: str  # "common" or "group"
     scale: float
+    level: str | None = None  # the column's level within a multi-column term
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything the prior callables need, as plain data Bambi can deep-copy."""
+    """Everything the prior callables need, as plain data Bambi can deep-copy.
+
+    ``intercept_mean`` is g(mean response), the centre of the intercept's prior
+    (and where a GBP W prior is fitted); ``theta_median`` holds the prior medians
+    of the family parameters.
+    """
 
     components: tuple[Component, ...]
     concentration: tuple[float, ...]
     family: FamilyR2
-    w_prior: ExactW
+    w_prior: WPrior
     intercept: str | None
     log_w_init: float
     noncentered: bool
+    intercept_mean: float = 0.0
+    theta_median: tuple[tuple[str, float], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -78,12 +93,37 @@ def build_bambi_model(
     noncentered: bool,
 ) -> tuple[Any, Plan]:
     """A ``bambi.Model`` carrying the R2D2 prior, and the plan behind it."""
+    model = _bambi_model(formula, data, family, link or DEFAULT_LINKS[family], noncentered)
+    parent = _parent_component(model)
+    family_r2_ = _family_r2(model, parent, family, link)
+    components = _components(parent, prior.autoscale)
+    if not components:
+        raise FormulaError(
+            f"{formula!r} has no term besides the intercept, so there is nothing to put the "
+            "R2D2 prior on; add a predictor or a group-level term."
+        )
+    theta = _theta_prior_medians(model, family_r2_)
+    intercept_mean = _intercept_mean(model, family_r2_, theta)
+    plan = Plan(
+        components=components,
+        concentration=_concentration_vector(prior.concentration, components),
+        family=family_r2_,
+        w_prior=_w_prior(prior, family_r2_, intercept_mean, theta),
+        intercept=parent.intercept_term.name if parent.intercept_term else None,
+        log_w_init=log_w_guess(family_r2_, prior.r2_mean, intercept_mean, theta),
+        noncentered=noncentered,
+        intercept_mean=intercept_mean,
+        theta_median=tuple(theta.items()),
+    )
+    model.set_priors(priors=_priors(model, parent, plan, intercept_mean))
+    return model, plan
+
+
+def _bambi_model(formula: str, data: pd.DataFrame, family: str, link: str, noncentered: bool):
     import bambi as bmb
 
-    family_r2_ = family_r2(family, link) if family not in ("binomial",) else None
-    bambi_link = link or (family_r2_.link if family_r2_ else None)
     try:
-        model = bmb.Model(formula, data, family=family, link=bambi_link, noncentered=noncentered)
+        return bmb.Model(formula, data, family=family, link=link, noncentered=noncentered)
     except (ValueError, KeyError, TypeError) as err:
         if "is constant" in str(err):
             raise DataError(
@@ -91,28 +131,24 @@ def build_bambi_model(
                 "(the intercept already models a constant)."
             ) from err
         raise FormulaError(f"Bambi could not build {formula!r}: {err}") from err
-    parent = _parent_component(model)
-    if family_r2_ is None:
-        family_r2_ = family_r2(family, link, trials=_harmonic_trials(model))
-    components = _components(parent, prior.autoscale)
-    if not components:
-        raise FormulaError(
-            f"{formula!r} has no term besides the intercept, so there is nothing to put the "
-            "R2D2 prior on; add a predictor or a group-level term."
+
+
+def _family_r2(model: Any, parent: Any, family: str, link: str | None) -> FamilyR2:
+    """The R² calculator, with the binomial trials and the offsets read from the data."""
+    trials = _harmonic_trials(model) if family == "binomial" else 1.0
+    family_r2_ = family_r2(family, link, trials=trials)
+    if not parent.offset_terms:
+        return family_r2_
+    if isinstance(family_r2_, Poisson):
+        offsets = sum(
+            np.asarray(t.data, dtype=float).reshape(-1) for t in parent.offset_terms.values()
         )
-    _check_supported(model, parent, family_r2_)
-    intercept_mean = _intercept_mean(model, family_r2_)
-    plan = Plan(
-        components=components,
-        concentration=_concentration_vector(prior.concentration, components),
-        family=family_r2_,
-        w_prior=_w_prior(prior, family_r2_),
-        intercept=parent.intercept_term.name if parent.intercept_term else None,
-        log_w_init=_log_w_init(prior, family_r2_, intercept_mean, model),
-        noncentered=noncentered,
+        return PoissonOffset.from_offsets(offsets)
+    raise UnsupportedError(
+        f"offset terms ({', '.join(parent.offset_terms)}) are supported for the poisson family "
+        f"only; the R² of a {family!r} model with offsets has no implementation here, and no "
+        "approximation is substituted silently."
     )
-    model.set_priors(priors=_priors(model, parent, plan, intercept_mean))
-    return model, plan
 
 
 # --- reading the Bambi model ---------------------------------------------------------------
@@ -149,17 +185,20 @@ def _components(parent: Any, autoscale: bool) -> tuple[Component, ...]:
         scales = data.var(axis=0) if centred else np.mean(data**2, axis=0)
         levels = _column_names(term, f"{name}_dim")
         labels = [f"{name}[{level}]" for level in levels] if levels else [name]
-        components += _scaled(labels, name, "common", scales, autoscale)
+        components += _scaled(labels, name, "common", scales, autoscale, levels)
     for name, term in parent.group_specific_terms.items():
         predictor = np.asarray(term.predictor, dtype=float).reshape(len(term.predictor), -1)
         expr, factor = name.split("|")
         levels = _column_names(term, f"{expr}__expr_dim")
         labels = [f"{expr}[{level}]|{factor}" for level in levels] if levels else [name]
-        components += _scaled(labels, name, "group", np.mean(predictor**2, axis=0), autoscale)
+        scales = np.mean(predictor**2, axis=0)
+        components += _scaled(labels, name, "group", scales, autoscale, levels)
     return tuple(components)
 
 
-def _scaled(labels: list[str], term: str, kind: str, scales: np.ndarray, autoscale: bool) -> list:
+def _scaled(
+    labels: list[str], term: str, kind: str, scales: np.ndarray, autoscale: bool, levels: list
+) -> list:
     for label, scale in zip(labels, scales, strict=True):
         if not scale > 0:
             raise DataError(
@@ -167,21 +206,12 @@ def _scaled(labels: list[str], term: str, kind: str, scales: np.ndarray, autosca
                 "it cannot take a share of the variance. Drop it or check the data."
             )
     return [
-        Component(label, term, kind, float(scale) if autoscale else 1.0)
-        for label, scale in zip(labels, scales, strict=True)
+        Component(label, term, kind, float(scale) if autoscale else 1.0, level)
+        for label, scale, level in zip(labels, scales, levels or [None], strict=True)
     ]
 
 
-def _check_supported(model: Any, parent: Any, family: FamilyR2) -> None:
-    if parent.offset_terms:
-        raise UnsupportedError(
-            f"offset terms ({', '.join(parent.offset_terms)}) are not supported yet: the R² of a "
-            f"{family.name} model with offsets differs from the one without, and no silent "
-            "approximation is used."
-        )
-
-
-def _intercept_mean(model: Any, family: FamilyR2) -> float:
+def _intercept_mean(model: Any, family: FamilyR2, theta: dict[str, float]) -> float:
     """g(mean response): the centre of the intercept prior and of W's starting point."""
     y = np.asarray(model.response_term.data, dtype=float)
     if family.name == "binomial":
@@ -193,13 +223,7 @@ def _intercept_mean(model: Any, family: FamilyR2) -> float:
         mean = min(max(mean, 0.5 / n), 1 - 0.5 / n)
     elif family.link == "log":
         mean = max(mean, 0.5 / n)
-    theta = {name: _theta_centre(name) for name in family.theta}
     return family.link_of_mean(mean, theta)
-
-
-def _theta_centre(name: str) -> float:
-    """A typical value of a family parameter, for starting points only."""
-    return {"sigma": 1.0, "alpha": 1.0, "psi": 0.5}[name]
 
 
 def _concentration_vector(
@@ -224,24 +248,37 @@ def _concentration_vector(
     return tuple(concentration)
 
 
-def _w_prior(prior: R2D2, family: FamilyR2) -> ExactW:
-    if prior.method != "exact":
-        raise UnsupportedError(f"method {prior.method!r} is not available yet; use method='exact'.")
-    return ExactW(family, prior.a, prior.b)
+def _w_prior(prior: R2D2, family: FamilyR2, intercept_mean: float, theta: dict) -> WPrior:
+    if prior.method == "exact":
+        return ExactW(family, prior.a, prior.b)
+    if prior.method == "linear":
+        return LinearW(family, prior.a, prior.b)
+    from r2d2_formula.gbp import fit_gbp
+
+    params = fit_gbp(family, intercept_mean, prior.a, prior.b, theta)
+    return GBPW(*params, fitted_at=intercept_mean)
 
 
-def _log_w_init(prior: R2D2, family: FamilyR2, beta0: float, model: Any) -> float:
-    theta = {name: _theta_start(model, name) for name in family.theta}
-    return log_w_guess(family, prior.r2_mean, beta0, theta)
+def _theta_prior_medians(model: Any, family: FamilyR2) -> dict[str, float]:
+    """Prior medians of the family parameters: where GBP is fitted and W starts."""
+    medians = {}
+    for name in family.theta:
+        prior = model.marginal_parameters[name].prior
+        if isinstance(prior, (int, float)):
+            medians[name] = float(prior)
+            continue
+        args = tuple(sorted((key, float(value)) for key, value in prior.args.items()))
+        medians[name] = _prior_median(prior.name, args)
+    return medians
 
 
-def _theta_start(model: Any, name: str) -> float:
-    if name == "sigma":
-        return float(np.std(np.asarray(model.response_term.data, dtype=float)))
-    return _theta_centre(name)
+@functools.lru_cache(maxsize=256)
+def _prior_median(distribution: str, args: tuple[tuple[str, float], ...]) -> float:
+    """Median of a PyMC distribution by 4,001 draws (cached: compiling the draw is slow)."""
+    import pymc as pm
 
-
-# --- priors ----------------------------------------------------------------------------------
+    dist = getattr(pm, distribution).dist(**dict(args))
+    return float(np.median(pm.draw(dist, draws=4001, random_seed=0, mode="FAST_COMPILE")))
 
 
 def _priors(model: Any, parent: Any, plan: Plan, intercept_mean: float) -> dict[str, Any]:
@@ -382,18 +419,121 @@ def pymc_model(model: Any) -> Any:
 
 
 def draw_intercept_and_theta(model: Any, plan: Plan, draws: int, rng: np.random.Generator) -> tuple:
-    """Prior draws of the intercept and the family parameters: what W's prior conditions on."""
+    """Prior draws of the intercept and the family parameters: what W's prior conditions on.
+
+    They are drawn from the priors Bambi holds for them (independent a priori), without
+    building the whole PyMC model.
+    """
     import pymc as pm
 
-    pm_model = pymc_model(model)
-    names = ([plan.intercept] if plan.intercept else []) + list(plan.family.theta)
-    if not names:
-        return np.zeros(draws), {}
-    values = pm.draw(
-        [pm_model[name] for name in names], draws=draws, random_seed=rng, mode="FAST_COMPILE"
+    parent = model.parameters[model.family.likelihood.parent]
+    priors = {name: model.marginal_parameters[name].prior for name in plan.family.theta}
+    if plan.intercept:
+        priors[plan.intercept] = parent.intercept_term.prior
+    # One vectorised draw: pm.draw(draws=n) would call the compiled function n times.
+    dists = {
+        name: getattr(pm, prior.name).dist(**prior.args, size=draws)
+        for name, prior in priors.items()
+        if not isinstance(prior, (int, float))
+    }
+    drawn = pm.draw(list(dists.values()), random_seed=rng, mode="FAST_COMPILE") if dists else []
+    values = dict(zip(dists, drawn, strict=True))
+    out = {
+        name: np.full(draws, float(prior))
+        if name not in values
+        else np.asarray(values[name], float)
+        for name, prior in priors.items()
+    }
+    beta0 = out.pop(plan.intercept) if plan.intercept else np.zeros(draws)
+    return beta0, out
+
+
+def read_design(model: Any, plan: Plan, formula: str) -> Any:
+    """The :class:`~r2d2_formula.design.Design` of a built Bambi model and its plan."""
+    from r2d2_formula.design import Design, GroupBlock
+
+    parent = model.parameters[model.family.likelihood.parent]
+    response = np.asarray(model.response_term.data)
+    trials = response[:, 1] if response.ndim == 2 else None
+    columns = {}
+    for component in plan.components:
+        if component.kind == "common":
+            columns.setdefault(component.term, []).append(component.name)
+    population = pd.DataFrame(
+        np.column_stack(
+            [
+                np.asarray(t.data, dtype=float).reshape(len(response), -1)
+                for t in parent.common_terms.values()
+            ]
+        )
+        if parent.common_terms
+        else np.empty((len(response), 0)),
+        columns=[name for term in parent.common_terms for name in columns[term]],
     )
-    values = dict(
-        zip(names, (np.asarray(v, dtype=float).reshape(draws) for v in values), strict=True)
+    groups = []
+    for name, term in parent.group_specific_terms.items():
+        expr, factor = name.split("|")
+        labels = [c.name for c in plan.components if c.term == name]
+        predictor = np.asarray(term.predictor, dtype=float).reshape(len(response), -1)
+        groups.append(
+            GroupBlock(
+                name=name,
+                expr=expr,
+                factor=factor,
+                columns=pd.DataFrame(predictor, columns=labels),
+                codes=np.asarray(term.group_index),
+                levels=tuple(str(level) for level in term.groups),
+            )
+        )
+    offsets = [np.asarray(t.data, dtype=float).reshape(-1) for t in parent.offset_terms.values()]
+    return Design(
+        formula=formula,
+        response=response[:, 0] if trials is not None else response,
+        trials=trials,
+        intercept=parent.intercept_term is not None,
+        population=population,
+        groups=tuple(groups),
+        offset=sum(offsets) if offsets else None,
+        components=pd.DataFrame(
+            [(c.name, c.term, c.kind, c.scale) for c in plan.components],
+            columns=["component", "term", "kind", "scale"],
+        ),
     )
-    beta0 = values.pop(plan.intercept) if plan.intercept else np.zeros(draws)
-    return beta0, values
+
+
+def phi_draws(idata: Any, plan: Plan) -> np.ndarray:
+    """Posterior draws of φ, one row per component."""
+    phi = idata.posterior["phi"].stack(sample=("chain", "draw"))
+    return np.asarray(phi.transpose(COMPONENT_DIM, "sample"))
+
+
+def _component_draws(posterior: Any, component: Component) -> np.ndarray:
+    """Draws of a component's coefficient (population) or SD (group), flattened."""
+    if component.kind == "common":
+        values, dim = posterior[component.term], f"{component.term}_dim"
+    else:
+        expr = component.term.split("|")[0]
+        values, dim = posterior[f"{component.term}_sigma"], f"{expr}__expr_dim"
+    if component.level is not None:
+        coord = values.coords[dim].values
+        values = values.isel({dim: [str(c) for c in coord].index(component.level)})
+    return np.asarray(values).reshape(-1)
+
+
+def variance_contributions(idata: Any, plan: Plan, design: Any) -> np.ndarray:
+    """Per draw, each component's contribution to Var(η), one row per component.
+
+    var(x_j) β_j² for a population column (mean square without an intercept) and
+    m_k σ_k² for a group-level column, m_k the mean square of its expression column.
+    """
+    posterior = idata.posterior
+    group_columns = {name: block.columns[name] for block in design.groups for name in block.columns}
+    rows = []
+    for component in plan.components:
+        if component.kind == "common":
+            column = design.population[component.name].to_numpy()
+            spread = column.var() if design.intercept else np.mean(column**2)
+        else:
+            spread = np.mean(group_columns[component.name].to_numpy() ** 2)
+        rows.append(spread * _component_draws(posterior, component) ** 2)
+    return np.array(rows)

@@ -88,6 +88,11 @@ class Model:
         _validation.check_groups(inject.group_levels(self.bambi_model))
 
     @property
+    def design(self):
+        """The :class:`~r2d2_formula.design.Design`: the data as the fitted model sees them."""
+        return inject.read_design(self.bambi_model, self.plan, self.formula)
+
+    @property
     def components(self) -> list[str]:
         """Names of the R2D2 components, the coordinates of ``phi``."""
         return self.plan.names

@@ -1,20 +1,34 @@
-"""What a fit reports: summaries, R², the variance decomposition, predictions."""
+"""What a fit reports: summaries, R², the variance decomposition, predictions, files."""
 
 from __future__ import annotations
 
+import json
+import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _report, inject
+from r2d2_formula import _report, inject, plots
+from r2d2_formula.errors import R2D2Error
+from r2d2_formula.implied import implied_r2
 from r2d2_formula.model import Model
-from r2d2_formula.r2 import NUMPY
+from r2d2_formula.prior import R2D2
 
-__all__ = ["CI_PROB", "FitResult", "implied_r2"]
+__all__ = ["CI_PROB", "FitResult", "SamplingWarning", "implied_r2"]
 
 #: Probability of the equal-tailed intervals reported.
 CI_PROB = 0.9
+#: Bulk ESS per chain below which intervals are unreliable (Vehtari et al. 2021: 100 per chain).
+MIN_ESS_PER_CHAIN = 100
+MAX_R_HAT = 1.01
+#: Name of the group that stores the model specification in a saved fit.
+_MODEL_GROUP = "r2d2_model"
+
+
+class SamplingWarning(UserWarning):
+    """The sampler's diagnostics say the posterior draws may not be trustworthy."""
 
 
 class FitResult:
@@ -26,7 +40,7 @@ class FitResult:
     >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
     >>> result = rf.fit("y ~ x", data, family="poisson", draws=50, tune=50, chains=1,
     ...                 random_seed=1, progressbar=False)
-    >>> "R2" in result.summary().index
+    >>> "R2" in result.summary(warn=False).index
     True
     """
 
@@ -34,47 +48,32 @@ class FitResult:
         self.model = model
         self.idata = idata
 
-    def summary(self) -> pd.DataFrame:
-        """Posterior mean, SD, 90% interval, ESS and r_hat of every reported quantity."""
+    # --- tables --------------------------------------------------------------------------
+
+    def summary(self, warn: bool = True) -> pd.DataFrame:
+        """Posterior mean, SD, 90% interval, bulk/tail ESS and r_hat of each reported quantity.
+
+        Rows: intercept, coefficients, group SDs, family parameters, R², R²max (bounded
+        families), W and the φ shares. With ``warn=True`` a :class:`SamplingWarning` names
+        any poor diagnostic (divergences, r_hat > 1.01, bulk ESS below 100 per chain) and
+        its remedy.
+        """
         import arviz as az
 
         names = inject.summary_variables(self.model.bambi_model, self.model.plan)
-        return az.summary(
+        table = az.summary(
             self.idata, var_names=names, ci_prob=CI_PROB, ci_kind="eti", round_to="none"
         )
-
-    def r2(self) -> pd.Series:
-        """Posterior draws of R² (flattened over chains)."""
-        return pd.Series(_flat(self.idata.posterior["R2"]), name="R2")
-
-    def decomposition(self) -> pd.DataFrame:
-        """One row per component: φ's posterior mean and 90% interval.
-
-        φ_k is the component's share of Var(η) = W under the prior; the mean of
-        φ_k is the share of the linear predictor's variance it explains.
-        """
-        phi = self.idata.posterior["phi"]
-        draws = phi.stack(sample=("chain", "draw")).transpose(inject.COMPONENT_DIM, "sample")
-        values = np.asarray(draws)
-        lo, hi = (1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2
-        return pd.DataFrame(
-            {
-                "component": self.model.components,
-                "phi_mean": values.mean(axis=1),
-                f"phi_{lo * 100:g}%": np.quantile(values, lo, axis=1),
-                f"phi_{hi * 100:g}%": np.quantile(values, hi, axis=1),
-            }
-        )
-
-    def predict(
-        self, data: pd.DataFrame | None = None, kind: str = "response_params", **kwargs: Any
-    ):
-        """Predictions for ``data`` (the fitted data when omitted), returned as new ArviZ data."""
-        return self.model.predict(self.idata, data=data, kind=kind, inplace=False, **kwargs)
+        if warn:
+            for problem in self.problems(table):
+                warnings.warn(problem, SamplingWarning, stacklevel=2)
+        return table
 
     def diagnostics(self) -> dict[str, float]:
         """Divergences, largest r_hat and smallest bulk ESS over the summary's quantities."""
-        table = self.summary()
+        return self._diagnostics(self.summary(warn=False))
+
+    def _diagnostics(self, table: pd.DataFrame) -> dict[str, float]:
         stats = self.idata.get("sample_stats")
         divergent = (
             int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
@@ -85,9 +84,138 @@ class FitResult:
             "min_ess_bulk": float(table["ess_bulk"].min()),
         }
 
+    def problems(self, table: pd.DataFrame | None = None) -> list[str]:
+        """Plain-language descriptions of poor diagnostics, each with the usual remedy."""
+        diag = self._diagnostics(self.summary(warn=False) if table is None else table)
+        found = []
+        if diag["divergences"]:
+            found.append(
+                f"{diag['divergences']} divergent transitions: refit with target_accept=0.99 "
+                "(and more tune steps); if they persist, the posterior has a funnel the "
+                "sampler cannot follow."
+            )
+        if diag["max_r_hat"] > MAX_R_HAT:
+            found.append(
+                f"r_hat up to {diag['max_r_hat']:.3f} (> {MAX_R_HAT}): chains disagree; run "
+                "more tune and draws, or more chains."
+            )
+        floor = MIN_ESS_PER_CHAIN * self.idata.posterior.sizes["chain"]
+        if diag["min_ess_bulk"] < floor:
+            found.append(
+                f"bulk ESS down to {diag['min_ess_bulk']:.0f} (< {floor}, 100 per chain): "
+                "intervals are noisy; run more draws."
+            )
+        return found
+
+    def r2(self, prior_seed: int = 0) -> pd.DataFrame:
+        """Posterior draws of R² beside as many draws from its prior (``implied_r2``).
+
+        For bounded families the table also has ``R2_relative`` columns, R²/R²max,
+        the quantity the Beta prior is on.
+        """
+        posterior = _flat(self.idata.posterior["R2"])
+        out = {"posterior": posterior, "prior": implied_r2(self.model, posterior.size, prior_seed)}
+        if "R2_max" in self.idata.posterior:
+            out["posterior_relative"] = posterior / _flat(self.idata.posterior["R2_max"])
+            out["prior_relative"] = implied_r2(
+                self.model, posterior.size, prior_seed, relative=True
+            )
+        return pd.DataFrame(out)
+
+    def decomposition(self) -> pd.DataFrame:
+        """One row per component: φ and the share of Var(η) the component takes.
+
+        ``phi_*`` summarise the posterior of φ_k. ``share_*`` summarise the share of
+        the linear predictor's variance, per draw
+        c_k / Σ c_j with c_j = var(x_j) β_j² for a population column and m_k σ_k² for a
+        group-level column; under the prior its expectation is φ_k.
+        """
+        phi = inject.phi_draws(self.idata, self.model.plan)
+        share = inject.variance_contributions(self.idata, self.model.plan, self.model.design)
+        share = share / share.sum(axis=0, keepdims=True)
+        lo, hi = (1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2
+        columns = {"component": self.model.components}
+        for name, values in (("phi", phi), ("share", share)):
+            columns[f"{name}_mean"] = values.mean(axis=1)
+            columns[f"{name}_{lo * 100:g}%"] = np.quantile(values, lo, axis=1)
+            columns[f"{name}_{hi * 100:g}%"] = np.quantile(values, hi, axis=1)
+        return pd.DataFrame(columns)
+
+    def predict(
+        self, data: pd.DataFrame | None = None, kind: str = "response_params", **kwargs: Any
+    ):
+        """Predictions for ``data`` (the fitted data when omitted), returned as new ArviZ data."""
+        return self.model.predict(self.idata, data=data, kind=kind, inplace=False, **kwargs)
+
     def report(self) -> str:
         """A plain-text report: model, prior, diagnostics, estimates, R², decomposition."""
         return _report.render(self)
+
+    # --- plots ---------------------------------------------------------------------------
+
+    def plot_r2(self):
+        """Prior and posterior of R² with the target Beta density; returns the figure."""
+        return plots.plot_r2(self)
+
+    def plot_phi(self):
+        """Posterior intervals of the φ shares per component; returns the figure."""
+        return plots.plot_phi(self)
+
+    def plot_ppc(self, random_seed: int = 0):
+        """Posterior predictive check of the response distribution; returns the figure."""
+        return plots.plot_ppc(self, random_seed=random_seed)
+
+    # --- files ---------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the posterior and the model specification (with its data) to netCDF."""
+        import xarray as xr
+
+        path = Path(path)
+        spec = {
+            "formula": self.model.formula,
+            "family": self.model.family,
+            "link": self.model.link,
+            "noncentered": self.model.plan.noncentered,
+            "prior": _prior_to_dict(self.model.prior),
+        }
+        model_group = xr.Dataset(
+            {
+                "spec": ((), json.dumps(spec)),
+                # orient="table" keeps dtypes, including categorical level order.
+                "data": ((), self.model.data.to_json(orient="table")),
+            }
+        )
+        tree = self.idata.copy()
+        tree[_MODEL_GROUP] = xr.DataTree(model_group)
+        tree.to_netcdf(path, engine="h5netcdf")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> FitResult:
+        """Read a fit written by :meth:`save`; the model is rebuilt from its saved data."""
+        import xarray as xr
+
+        try:
+            tree = xr.open_datatree(Path(path), engine="h5netcdf").load()
+        except (OSError, ValueError) as err:
+            raise R2D2Error(f"cannot read a saved fit from {str(path)!r}: {err}") from err
+        if _MODEL_GROUP not in tree.children:
+            raise R2D2Error(f"{str(path)!r} holds ArviZ data but no r2d2_formula model.")
+        spec = json.loads(str(tree[_MODEL_GROUP]["spec"].values))
+        from io import StringIO
+
+        data = pd.read_json(StringIO(str(tree[_MODEL_GROUP]["data"].values)), orient="table")
+        del tree[_MODEL_GROUP]
+        model = Model(
+            spec["formula"],
+            data,
+            family=spec["family"],
+            prior=R2D2(**spec["prior"]),
+            link=spec["link"],
+            noncentered=spec["noncentered"],
+        )
+        return cls(model, tree)
 
     def __repr__(self) -> str:
         post = self.idata.posterior
@@ -95,31 +223,18 @@ class FitResult:
         return f"FitResult({self.model!r}, draws={n})"
 
 
+def _prior_to_dict(prior: R2D2) -> dict[str, Any]:
+    concentration = prior.concentration
+    if isinstance(concentration, tuple):
+        concentration = list(concentration)
+    return {
+        "a": prior.a,
+        "b": prior.b,
+        "concentration": concentration,
+        "method": prior.method,
+        "autoscale": prior.autoscale,
+    }
+
+
 def _flat(array: Any) -> np.ndarray:
     return np.asarray(array).reshape(-1)
-
-
-def implied_r2(
-    model: Model, draws: int = 4000, random_seed: Any = None, relative: bool = False
-) -> np.ndarray:
-    """Prior draws of R² implied by the model's full prior.
-
-    Each draw is R²(W, β₀, θ) from one joint prior draw of the intercept β₀ and
-    the family parameters θ (from their priors in the model) and of W from its
-    prior given them. With ``relative=True`` it is R²/R²max, the quantity that
-    follows Beta(a, b) for bounded families (gamma, negativebinomial, ...).
-
-    Examples
-    --------
-    >>> import pandas as pd, r2d2_formula as rf
-    >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
-    >>> r2 = rf.implied_r2(rf.Model("y ~ x", data, family="poisson"), draws=100, random_seed=1)
-    >>> r2.shape
-    (100,)
-    """
-    rng = np.random.default_rng(random_seed)
-    plan = model.plan
-    beta0, theta = inject.draw_intercept_and_theta(model.bambi_model, plan, draws, rng)
-    w = plan.w_prior.random(beta0, theta, rng, size=draws)
-    r2 = plan.family.r2(w, beta0, theta)
-    return r2 / plan.family.r2max(theta, NUMPY) if relative else r2

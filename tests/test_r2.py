@@ -140,3 +140,83 @@ def test_family_lookup_and_errors():
         R.family_r2("poisson", "identity")
     with pytest.raises(UnsupportedError, match="link 'log' for a binary response"):
         R.family_r2("bernoulli", "log")
+
+
+class _TiltedClosedForm(R.TiltedQuadrature):
+    """A log-link family described to the generic quadrature by constant h and g_k."""
+
+    def __init__(self, h, terms):
+        object.__setattr__(self, "_h", h)
+        object.__setattr__(self, "_terms", terms)
+
+    def mean_factor(self, eta, theta, ops):
+        return self._h + 0.0 * eta
+
+    def variance_terms(self, eta, theta, ops):
+        return {k: g + 0.0 * eta for k, g in self._terms.items()}
+
+
+@pytest.mark.parametrize(
+    ("family", "theta", "quadrature"),
+    [
+        (R.Poisson(), {}, _TiltedClosedForm(1.0, {1: 1.0})),
+        (R.Gamma(), {"alpha": 2.5}, _TiltedClosedForm(1.0, {2: 0.4})),
+        (R.NegativeBinomial(), {"alpha": 1.7}, _TiltedClosedForm(1.0, {1: 1.0, 2: 1 / 1.7})),
+        (R.ZeroInflatedPoisson(), {"psi": 0.7}, R.ZeroInflatedPoissonQuadrature()),
+    ],
+    ids=["poisson", "gamma", "negativebinomial", "zero_inflated_poisson"],
+)
+def test_closed_forms_match_the_generic_quadrature(family, theta, quadrature):
+    for W, beta0 in r2_grid():
+        closed = float(family.r2(W, beta0, theta))
+        quad = float(quadrature.r2(W, beta0, theta))
+        assert quad == pytest.approx(closed, rel=TOL), (W, beta0)
+        assert 1 - quad == pytest.approx(1 - closed, rel=TOL), (W, beta0)
+
+
+def _offset_r2_reference(W, beta0, offsets):
+    """(R² − R²₀)/(1 − R²₀) from moments averaged over observations, no algebra shared."""
+
+    def r2(w):
+        mu1 = np.mean(np.exp(offsets + beta0 + w / 2))
+        mu2 = np.mean(np.exp(2 * (offsets + beta0) + 2 * w))
+        var_mu = mu2 - mu1**2
+        return var_mu / (var_mu + mu1)
+
+    r0 = r2(0.0)
+    return (r2(W) - r0) / (1 - r0)
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.3, 1.2])
+def test_poisson_offset_r2(spread):
+    offsets = np.log(np.random.default_rng(3).uniform(1.0, 1.0 + 10 * spread, 500))
+    family = R.PoissonOffset.from_offsets(offsets)
+    for W in [1e-3, 0.1, 1.0, 4.0]:
+        for beta0 in [-2.0, 0.0, 1.5]:
+            expected = _offset_r2_reference(W, beta0, offsets)
+            assert float(family.r2(W, beta0, {})) == pytest.approx(expected, rel=1e-9)
+    assert np.all(np.diff(family.logit_r2(np.geomspace(1e-8, 1e3, 500), 0.2, {}, R.NUMPY)) > 0)
+
+
+def test_linear_scale_is_the_delta_method():
+    """s² = σ²(β₀)/μ'(β₀)², checked by finite differences of the NumPy moments."""
+    cases = [
+        (R.Gaussian(), {"sigma": 1.3}),
+        (R.Poisson(), {}),
+        (R.Gamma(), {"alpha": 2.5}),
+        (R.NegativeBinomial(), {"alpha": 1.7}),
+        (R.ZeroInflatedPoisson(), {"psi": 0.7}),
+        (R.Binary("logit"), {}),
+        (R.Binary("probit", trials=4.0), {}),
+        (R.Binary("cloglog"), {}),
+    ]
+    h = 1e-6
+    for family, theta in cases:
+        for beta0 in [-1.0, 0.5, 2.0]:
+            mean_hi, _ = family.moments(np.array(beta0 + h), theta)
+            mean_lo, _ = family.moments(np.array(beta0 - h), theta)
+            _, variance = family.moments(np.array(beta0), theta)
+            slope = (mean_hi - mean_lo) / (2 * h)
+            expected = np.log(variance / slope**2)
+            got = family.log_linear_scale(beta0, theta, R.NUMPY)
+            assert float(got) == pytest.approx(float(expected), abs=1e-6), family.name

@@ -1,0 +1,113 @@
+"""``design()``: what the model sees — response, design matrices, group blocks, components.
+
+The :class:`Design` is read from the very Bambi model that is fitted (built by
+formulae's design matrices), together with the R2D2 components that set the
+priors, so what it shows is what is fitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Design", "GroupBlock", "design"]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupBlock:
+    """One group-level term: its expression columns and its grouping factor.
+
+    The term's contribution to η is Σ_e columns[:, e] · u[codes, e].
+    """
+
+    name: str
+    expr: str
+    factor: str
+    columns: pd.DataFrame
+    codes: np.ndarray
+    levels: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"GroupBlock({self.name!r}: {self.columns.shape[1]} column(s) "
+            f"{list(self.columns.columns)} x {len(self.levels)} levels of {self.factor!r})"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """The model's data as it enters the linear predictor.
+
+    Attributes
+    ----------
+    formula : str
+        The formula as given.
+    response : numpy.ndarray
+        The response (successes for a binomial ``p(k, n)`` response).
+    trials : numpy.ndarray or None
+        Binomial trials.
+    intercept : bool
+        Whether η has an intercept.
+    population : pandas.DataFrame
+        Population-level design columns, intercept and offsets excluded, named as
+        the R2D2 components (``x``, ``c[b]``, ``a:b[u, v]``).
+    groups : tuple of GroupBlock
+        One block per group-level term (``1|g``, ``x|g``, ``1|a:b``).
+    offset : numpy.ndarray or None
+        The sum of the ``offset(...)`` terms.
+    components : pandas.DataFrame
+        One row per R2D2 component: name, term, kind (common/group) and the
+        scaling constant (variance v_j of a population column, mean square m_k of
+        a group expression column; 1 with ``autoscale=False``).
+    """
+
+    formula: str
+    response: np.ndarray
+    trials: np.ndarray | None
+    intercept: bool
+    population: pd.DataFrame
+    groups: tuple[GroupBlock, ...]
+    offset: np.ndarray | None
+    components: pd.DataFrame = field(repr=False)
+
+    def __repr__(self) -> str:
+        lines = [
+            f"Design({self.formula!r}): {len(self.response)} observations, "
+            f"intercept={self.intercept}",
+            f"  population columns: {list(self.population.columns)}",
+            *(f"  {block!r}" for block in self.groups),
+        ]
+        if self.offset is not None:
+            lines.append("  offset: yes")
+        if self.trials is not None:
+            lines.append(f"  trials: {int(self.trials.sum())} in total")
+        lines.append(f"  R2D2 components: {list(self.components['component'])}")
+        return "\n".join(lines)
+
+
+def design(
+    formula: str,
+    data: pd.DataFrame,
+    family: str = "gaussian",
+    *,
+    link: str | None = None,
+    prior=None,
+) -> Design:
+    """The design of ``formula`` on ``data``, exactly as :class:`r2d2_formula.Model` fits it.
+
+    Examples
+    --------
+    >>> import pandas as pd, r2d2_formula as rf
+    >>> data = pd.DataFrame({"y": [1, 0, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2],
+    ...                      "g": ["a", "b", "a", "b", "a", "b"]})
+    >>> d = rf.design("y ~ x + (1|g)", data, family="poisson")
+    >>> list(d.components["component"])
+    ['x', '1|g']
+    >>> d.groups[0].levels
+    ('a', 'b')
+    """
+    from r2d2_formula.model import Model
+
+    return Model(formula, data, family=family, prior=prior, link=link).design

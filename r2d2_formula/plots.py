@@ -1,0 +1,173 @@
+"""Figures of a fit, drawn with matplotlib; each function returns its figure.
+
+* :func:`plot_r2` — prior and posterior of R² with the target Beta density;
+* :func:`plot_phi` — φ shares per component as interval plots, with the prior mean;
+* :func:`plot_ppc` — a posterior predictive check of the response's distribution.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import stats
+
+if TYPE_CHECKING:
+    from r2d2_formula.results import FitResult
+
+__all__ = ["plot_phi", "plot_ppc", "plot_r2"]
+
+PRIOR_COLOR = "0.6"
+POSTERIOR_COLOR = "C0"
+TARGET_COLOR = "C3"
+
+
+def _figure(width: float = 6.4, height: float = 4.0) -> tuple[Any, Any]:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height), layout="constrained")
+
+
+def plot_r2(result: FitResult) -> Any:
+    """Histogram of prior and posterior R² (R²/R²max for bounded families) and the Beta target.
+
+    Examples
+    --------
+    >>> import pandas as pd, r2d2_formula as rf
+    >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+    >>> result = rf.fit("y ~ x", data, family="poisson", draws=50, tune=50, chains=1,
+    ...                 random_seed=1, progressbar=False)
+    >>> result.plot_r2().axes[0].get_xlabel()
+    'R²'
+    """
+    draws = result.r2()
+    relative = "posterior_relative" in draws
+    prior, posterior = (
+        (draws["prior_relative"], draws["posterior_relative"])
+        if relative
+        else (draws["prior"], draws["posterior"])
+    )
+    a, b = result.model.prior.a, result.model.prior.b
+    fig, ax = _figure()
+    bins = np.linspace(0, 1, 41)
+    ax.hist(prior, bins=bins, density=True, color=PRIOR_COLOR, alpha=0.5, label="prior (implied)")
+    ax.hist(posterior, bins=bins, density=True, color=POSTERIOR_COLOR, alpha=0.6, label="posterior")
+    grid = np.linspace(0.0005, 0.9995, 400)
+    ax.plot(
+        grid,
+        stats.beta(a, b).pdf(grid),
+        color=TARGET_COLOR,
+        lw=2,
+        label=f"target Beta({a:g}, {b:g})",
+    )
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("R²/R²max" if relative else "R²")
+    ax.set_ylabel("density")
+    ax.set_title(f"R² of {result.model.formula}")
+    ax.legend(frameon=False)
+    return fig
+
+
+def plot_phi(result: FitResult) -> Any:
+    """Posterior mean, 50% and 90% intervals of each φ_k, with the prior mean ξ_k / Σ ξ."""
+    table = result.decomposition()
+    phi = np.asarray(result.idata.posterior["phi"].stack(sample=("chain", "draw")))
+    concentration = np.asarray(result.model.plan.concentration)
+    names = list(table["component"])
+    fig, ax = _figure(6.4, 0.45 * len(names) + 1.4)
+    y = np.arange(len(names))[::-1]
+    q05, q25, q75, q95 = np.quantile(phi, [0.05, 0.25, 0.75, 0.95], axis=1)
+    ax.hlines(y, q05, q95, color=POSTERIOR_COLOR, lw=1.5, label="90% interval")
+    ax.hlines(y, q25, q75, color=POSTERIOR_COLOR, lw=5, label="50% interval")
+    ax.plot(table["phi_mean"], y, "o", color="white", mec=POSTERIOR_COLOR, label="posterior mean")
+    ax.plot(
+        concentration / concentration.sum(),
+        y,
+        "|",
+        color=TARGET_COLOR,
+        ms=14,
+        mew=2,
+        label="prior mean",
+    )
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("φ: share of Var(η)")
+    ax.set_title("Variance decomposition")
+    ax.legend(frameon=False, fontsize="small", loc="best")
+    return fig
+
+
+def plot_ppc(result: FitResult, random_seed: int = 0, n_lines: int = 50) -> Any:
+    """Observed response distribution against posterior predictive replicates.
+
+    Counts and binary responses: observed frequency of each value (bars) with the
+    predictive mean and 90% band per value. Continuous responses, and binomial ones
+    as proportions k/n: the empirical CDF of the data against ``n_lines`` replicates.
+    """
+    predictive = result.predict(kind="response", random_seed=random_seed).posterior_predictive
+    replicates = np.asarray(predictive[next(iter(predictive.data_vars))])
+    replicates = replicates.reshape(-1, replicates.shape[-1])
+    design = result.model.design
+    observed = np.asarray(design.response, dtype=float)
+    fig, ax = _figure()
+    if design.trials is not None:
+        observed = observed / design.trials
+        replicates = replicates / design.trials
+    discrete = result.model.family in (
+        "bernoulli",
+        "poisson",
+        "negativebinomial",
+        "zero_inflated_poisson",
+    )
+    if discrete:
+        _counts_panel(ax, observed, replicates)
+    else:
+        _density_panel(ax, observed, replicates, np.random.default_rng(random_seed), n_lines)
+        if design.trials is not None:
+            ax.set_xlabel("proportion k/n")
+    ax.set_title(f"Posterior predictive check ({result.model.family})")
+    ax.legend(frameon=False)
+    return fig
+
+
+def _counts_panel(ax: Any, observed: np.ndarray, replicates: np.ndarray) -> None:
+    top = int(np.quantile(np.r_[observed, replicates.ravel()], 0.99)) + 1
+    values = np.arange(top + 1)
+    freq = np.array([(replicates == v).mean(axis=1) for v in values])
+    ax.bar(values, [(observed == v).mean() for v in values], color=PRIOR_COLOR, label="observed")
+    lo, hi = np.quantile(freq, [0.05, 0.95], axis=1)
+    ax.errorbar(
+        values,
+        freq.mean(axis=1),
+        yerr=[freq.mean(axis=1) - lo, hi - freq.mean(axis=1)],
+        fmt="o",
+        color=POSTERIOR_COLOR,
+        label="predicted (90% band)",
+    )
+    ax.set_xlabel("response value")
+    ax.set_ylabel("share of observations")
+
+
+def _density_panel(
+    ax: Any, observed: np.ndarray, replicates: np.ndarray, rng: np.random.Generator, n_lines: int
+) -> None:
+    """Empirical CDFs: no bin width to choose, readable for small samples too."""
+    rows = rng.choice(len(replicates), size=min(n_lines, len(replicates)), replace=False)
+    levels = np.arange(1, observed.size + 1) / observed.size
+    for i, row in enumerate(rows):
+        ax.step(
+            np.sort(replicates[row]),
+            levels,
+            where="post",
+            color=POSTERIOR_COLOR,
+            alpha=0.15,
+            lw=1,
+            label="replicates" if i == 0 else None,
+        )
+    ax.step(np.sort(observed), levels, where="post", color="k", lw=2, label="observed")
+    ax.set_xlabel("response")
+    ax.set_ylabel("empirical CDF")
