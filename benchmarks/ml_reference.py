@@ -33,14 +33,14 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import time  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+import time
+from dataclasses import dataclass
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import linalg, optimize, special  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy import linalg, optimize, special
 
-from r2d2_formula.datasets import load  # noqa: E402
+from r2d2_formula.datasets import load
 
 #: Published lme4 results used for validation (see tests/lme4_reference.py for sources).
 PUBLISHED = {

@@ -48,17 +48,16 @@ FORMULA = "y ~ x1 + x2 + (1|g)"
 def simulate(family: str, level: float, seed: int = 0) -> tuple[str, pd.DataFrame]:
     """Data of the family whose mean response sits at g^{-1}(level)."""
     rng = np.random.default_rng(seed)
-    data = pd.DataFrame(
-        {"x1": rng.normal(size=N), "x2": rng.normal(size=N), "g": rng.integers(0, 20, N).astype(str)}
-    )
+    groups = rng.integers(0, 20, N).astype(str)
+    data = pd.DataFrame({"x1": rng.normal(size=N), "x2": rng.normal(size=N), "g": groups})
     if family == "gaussian":
         data["y"] = level + rng.normal(size=N)
     elif family == "bernoulli":
-        ones = int(round(N * special.expit(level)))
+        ones = round(N * special.expit(level))
         data["y"] = rng.permutation(np.r_[np.ones(ones), np.zeros(N - ones)]).astype(int)
     elif family == "binomial":
         data["n"] = TRIALS
-        total = int(round(N * TRIALS * special.expit(level)))
+        total = round(N * TRIALS * special.expit(level))
         draws = rng.binomial(TRIALS, special.expit(level), N)
         data["y"] = _rescale_counts(draws, total, TRIALS, rng)
         return "p(y, n) ~ x1 + x2 + (1|g)", data
@@ -227,7 +226,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=20_000, help="prior draws per cell (20000)")
     parser.add_argument("--quick", action="store_true", help="a small subset, for smoke tests")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"), help="output folder")
+    default_out = str(Path(__file__).parent / "results")
+    parser.add_argument("--out", default=default_out, help="output folder")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     if args.quick:

@@ -87,7 +87,7 @@ def test_shape_fits_and_predicts(data, formula, family, components):
     new = data.iloc[:5].copy()
     new.loc[new.index[0], "g1"] = "unseen-level"
     out = model.predict(idata, data=new, kind="response", inplace=False, random_seed=1)
-    response = out.posterior_predictive[list(out.posterior_predictive.data_vars)[0]]
+    response = out.posterior_predictive[next(iter(out.posterior_predictive.data_vars))]
     assert response.shape[-1] == 5
     assert np.all(np.isfinite(response.values))
 
