@@ -58,10 +58,11 @@ QUICK_START = [
         "drawn from the fitted broods):"
     ),
     new_code_cell(
-        'new = pd.DataFrame({"YEAR": pd.Categorical(["96", "97"], categories=ticks["YEAR"].cat.categories),\n'
-        '                    "HEIGHT": [450.0, 520.0], "BROOD": pd.Categorical(["501", "new brood"])})\n'
-        'mu = result.predict(new, kind="response_params").posterior["mu"]\n'
-        'mu.mean(("chain", "draw")).values'
+        "new = ticks.loc[[0, 200], [\"YEAR\", \"HEIGHT\", \"BROOD\"]].copy()\n"
+        "new[\"BROOD\"] = new[\"BROOD\"].cat.add_categories([9999])\n"
+        "new.loc[200, \"BROOD\"] = 9999  # a brood the model has not seen\n"
+        "mu = result.predict(new, kind=\"response_params\").posterior[\"mu\"]\n"
+        "new.assign(expected_ticks=mu.mean((\"chain\", \"draw\")).values)"
     ),
     new_markdown_cell(
         "Check the prior: draws of R² from the full prior follow Beta(1, 1) "

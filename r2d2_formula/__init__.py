@@ -59,7 +59,7 @@ def fit(
     prior: R2D2 | None = None,
     *,
     link: str | None = None,
-    noncentered: bool = True,
+    noncentered: bool | str = True,
     **fit_kwargs: Any,
 ) -> FitResult:
     """Build a :class:`Model` and sample it: the one-liner.

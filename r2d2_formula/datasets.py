@@ -47,6 +47,15 @@ EXAMPLES = {
         "Ticks on red grouse chicks by brood and location (lme4::grouseticks).",
         ("INDEX", "BROOD", "YEAR", "LOCATION"),
     ),
+    "verbagg": Example(
+        "lme4",
+        "VerbAgg",
+        'r2["Y"] ~ Anger + Gender + btype + situ + (1|id) + (1|item)',
+        "bernoulli",
+        "Verbal aggression: 316 people's yes/no answers to 24 items, with trait anger, "
+        "gender, behaviour type and situation (lme4::VerbAgg).",
+        ("Gender", "item", "resp", "id", "btype", "situ", "mode", "r2"),
+    ),
 }
 
 

