@@ -28,8 +28,14 @@ test-slow: $(STAMP)
 	$(PY) -m pytest -m slow
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check r2d2_formula tests benchmarks
-	$(VENV)/bin/ruff format --check r2d2_formula tests benchmarks
+	$(VENV)/bin/ruff check r2d2_formula tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check r2d2_formula tests benchmarks notebooks
+
+# Long: about an hour in all on a 2-core machine. Tables go to benchmarks/results/.
+bench: $(STAMP)
+	$(PY) benchmarks/prior_fidelity.py
+	$(PY) benchmarks/sampling.py
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

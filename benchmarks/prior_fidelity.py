@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _tables import markdown  # benchmarks/ is on sys.path when run as a script
 from scipy import integrate, special, stats
 
 import r2d2_formula as rf
@@ -212,16 +213,6 @@ def summary_table(results: pd.DataFrame) -> pd.DataFrame:
     return fixed.reindex([f for f in FAMILIES if f in fixed.index]).round(4)
 
 
-def markdown(table: pd.DataFrame) -> str:
-    """A GitHub table (pandas' to_markdown needs the optional tabulate package)."""
-    header = ["family", *table.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for family, row in table.iterrows():
-        cells = [f"{v:.4f}" if np.isfinite(v) else "" for v in row]
-        lines.append("| " + " | ".join([str(family), *cells]) + " |")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=20_000, help="prior draws per cell (20000)")
@@ -241,7 +232,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     table = summary_table(results)
     print("\nWorst KS distance per family and method:\n")
     print(table.to_string())
-    (out / f"{name}.md").write_text(markdown(table))
+    (out / f"{name}.md").write_text(markdown(table.rename_axis("family")))
     return results
 
 

@@ -1,29 +1,35 @@
-"""Write the example notebooks from the cell sources below (run: python notebooks/build_notebooks.py).
+"""Write the example notebooks from the cell sources below.
+
+Run: python notebooks/build_notebooks.py
 
 Keeping the sources here makes review and diffs readable; the test suite executes the
 generated .ipynb files with small draws (R2D2_NOTEBOOK_DRAWS).
 """
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).parent
-SETUP = """import os
-import warnings
 
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 
-import r2d2_formula as rf
-from r2d2_formula.datasets import load
+def setup(*imports: str) -> str:
+    """The first code cell: imports (the notebook's own third-party ones) and settings."""
+    third_party = "".join(f"{line}\n" for line in imports)
+    return (
+        "import os\nimport warnings\n\n"
+        + (third_party + "\n" if imports else "")
+        + "import r2d2_formula as rf\n"
+        "from r2d2_formula.datasets import load\n\n"
+        'warnings.filterwarnings("ignore", category=FutureWarning)\n'
+        "# The test suite sets a small number of draws; 1,000 per chain otherwise.\n"
+        'DRAWS = int(os.environ.get("R2D2_NOTEBOOK_DRAWS", "1000"))\n'
+        "SAMPLING = dict(draws=DRAWS, tune=DRAWS, chains=2, random_seed=1, progressbar=False)"
+    )
 
-warnings.filterwarnings("ignore", category=FutureWarning)
-# The test suite sets a small number of draws; 1,000 per chain otherwise.
-DRAWS = int(os.environ.get("R2D2_NOTEBOOK_DRAWS", "1000"))
-SAMPLING = dict(draws=DRAWS, tune=DRAWS, chains=2, random_seed=1, progressbar=False)"""
 
 QUICK_START = [
     new_markdown_cell(
@@ -33,10 +39,10 @@ QUICK_START = [
         "We state a prior belief about R², here uniform, and let the R2D2 prior share the "
         "variance among the predictors and the brood effect."
     ),
-    new_code_cell(SETUP),
+    new_code_cell(setup("from scipy import stats")),
     new_code_cell('ticks = load("grouseticks")\nticks.head()'),
     new_code_cell(
-        'prior = rf.R2D2(r2_mean=0.5, r2_precision=2)  # R² ~ Beta(1, 1)\n'
+        "prior = rf.R2D2(r2_mean=0.5, r2_precision=2)  # R² ~ Beta(1, 1)\n"
         'result = rf.fit("TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD)", ticks,\n'
         '                family="poisson", prior=prior, **SAMPLING)\n'
         "print(result.report())"
@@ -58,20 +64,20 @@ QUICK_START = [
         "drawn from the fitted broods):"
     ),
     new_code_cell(
-        "new = ticks.loc[[0, 200], [\"YEAR\", \"HEIGHT\", \"BROOD\"]].copy()\n"
-        "new[\"BROOD\"] = new[\"BROOD\"].cat.add_categories([9999])\n"
-        "new.loc[200, \"BROOD\"] = 9999  # a brood the model has not seen\n"
-        "mu = result.predict(new, kind=\"response_params\").posterior[\"mu\"]\n"
-        "new.assign(expected_ticks=mu.mean((\"chain\", \"draw\")).values)"
+        'new = ticks.loc[[0, 200], ["YEAR", "HEIGHT", "BROOD"]].copy()\n'
+        'new["BROOD"] = new["BROOD"].cat.add_categories([9999])\n'
+        'new.loc[200, "BROOD"] = 9999  # a brood the model has not seen\n'
+        'mu = result.predict(new, kind="response_params").posterior["mu"]\n'
+        'new.assign(expected_ticks=mu.mean(("chain", "draw")).values)'
     ),
     new_markdown_cell(
         "Check the prior: draws of R² from the full prior follow Beta(1, 1) "
         "(Kolmogorov–Smirnov distance at Monte-Carlo noise)."
     ),
     new_code_cell(
-        "from scipy import stats\n"
         "draws = rf.implied_r2(result.model, draws=4000, random_seed=1)\n"
-        'print(f"KS distance to Beta(1, 1): {stats.kstest(draws, stats.beta(1, 1).cdf).statistic:.4f}")'
+        "ks = stats.kstest(draws, stats.beta(1, 1).cdf).statistic\n"
+        'print(f"KS distance to Beta(1, 1): {ks:.4f}")'
     ),
 ]
 
@@ -83,14 +89,14 @@ CROSSED = [
         "the behaviour type and the situation, with effects of the person and of the item: "
         "two crossed grouping factors."
     ),
-    new_code_cell(SETUP),
+    new_code_cell(setup()),
     new_code_cell(
         'verbal = load("verbagg")\n'
-        'print(verbal.shape)\n'
+        "print(verbal.shape)\n"
         'verbal[["r2", "Anger", "Gender", "btype", "situ", "id", "item"]].head()'
     ),
     new_code_cell(
-        'result = rf.fit(\'r2["Y"] ~ Anger + Gender + btype + situ + (1|id) + (1|item)\', verbal,\n'
+        "result = rf.fit('r2[\"Y\"] ~ Anger + Gender + btype + situ + (1|id) + (1|item)', verbal,\n"
         '                family="bernoulli", **SAMPLING)\n'
         "print(result.report())"
     ),
@@ -112,11 +118,10 @@ CHOOSING = [
         "`R2D2(r2_mean, r2_precision, concentration, method)`: what each argument does to "
         "the implied prior of R² and to the fit. The data: lme4's `cbpp`, a binomial GLMM."
     ),
-    new_code_cell(SETUP),
     new_code_cell(
-        'cbpp = load("cbpp")\n'
-        'FORMULA = "p(incidence, size) ~ period + (1|herd)"'
+        setup("import matplotlib.pyplot as plt", "import pandas as pd", "from scipy import stats")
     ),
+    new_code_cell('cbpp = load("cbpp")\nFORMULA = "p(incidence, size) ~ period + (1|herd)"'),
     new_markdown_cell(
         "## r2_mean and r2_precision\n\nR² ~ Beta(a, b) with a = mean·precision, "
         "b = (1 − mean)·precision. Draws of R² from each model's full prior:"
@@ -124,12 +129,13 @@ CHOOSING = [
     new_code_cell(
         "fig, ax = plt.subplots(figsize=(6.4, 3.6))\n"
         "for mean, precision in [(0.5, 2), (0.25, 4), (0.25, 20), (0.7, 10)]:\n"
-        "    model = rf.Model(FORMULA, cbpp, family=\"binomial\",\n"
+        '    model = rf.Model(FORMULA, cbpp, family="binomial",\n'
         "                     prior=rf.R2D2(r2_mean=mean, r2_precision=precision))\n"
         "    draws = rf.implied_r2(model, draws=4000, random_seed=1)\n"
-        "    ax.hist(draws, bins=40, range=(0, 1), density=True, histtype=\"step\", lw=2,\n"
-        "            label=f\"mean {mean}, precision {precision}\")\n"
-        "ax.set_xlabel(\"R²\"); ax.legend(frameon=False);"
+        '    ax.hist(draws, bins=40, range=(0, 1), density=True, histtype="step", lw=2,\n'
+        '            label=f"mean {mean}, precision {precision}")\n'
+        'ax.set_xlabel("R²")\n'
+        "ax.legend(frameon=False);"
     ),
     new_markdown_cell(
         "## method: exact, gbp, linear\n\n"
@@ -140,16 +146,16 @@ CHOOSING = [
         "level about 0.02):"
     ),
     new_code_cell(
-        "from scipy import stats\n"
         "rows = []\n"
-        "for method in [\"exact\", \"gbp\", \"linear\"]:\n"
-        "    model = rf.Model(FORMULA, cbpp, family=\"binomial\", prior=rf.R2D2(a=1, b=4, method=method))\n"
+        'for method in ["exact", "gbp", "linear"]:\n'
+        "    prior = rf.R2D2(a=1, b=4, method=method)\n"
+        '    model = rf.Model(FORMULA, cbpp, family="binomial", prior=prior)\n'
         "    for shift in [-2.0, 0.0, 2.0]:\n"
         "        b0 = model.plan.intercept_mean + shift\n"
         "        r2 = rf.implied_r2(model, draws=4000, random_seed=2, intercept=b0)\n"
-        "        rows.append({\"method\": method, \"intercept\": round(b0, 2),\n"
-        "                     \"KS\": stats.kstest(r2, stats.beta(1, 4).cdf).statistic})\n"
-        "pd.DataFrame(rows).pivot(index=\"intercept\", columns=\"method\", values=\"KS\").round(3)"
+        '        rows.append({"method": method, "intercept": round(b0, 2),\n'
+        '                     "KS": stats.kstest(r2, stats.beta(1, 4).cdf).statistic})\n'
+        'pd.DataFrame(rows).pivot(index="intercept", columns="method", values="KS").round(3)'
     ),
     new_markdown_cell(
         "## concentration\n\nSmaller values favour a few large shares; a mapping gives "
@@ -157,8 +163,8 @@ CHOOSING = [
         "of each period dummy:"
     ),
     new_code_cell(
-        "weighted = rf.R2D2(concentration={\"1|herd\": 4.0})\n"
-        "model = rf.Model(FORMULA, cbpp, family=\"binomial\", prior=weighted)\n"
+        'weighted = rf.R2D2(concentration={"1|herd": 4.0})\n'
+        'model = rf.Model(FORMULA, cbpp, family="binomial", prior=weighted)\n'
         "model.plan.concentration"
     ),
     new_markdown_cell(
@@ -166,19 +172,25 @@ CHOOSING = [
         "20) against the default uniform prior:"
     ),
     new_code_cell(
+        "poor_fit = rf.R2D2(r2_mean=0.1, r2_precision=20)\n"
         "fits = {\n"
-        "    \"uniform\": rf.fit(FORMULA, cbpp, family=\"binomial\", **SAMPLING),\n"
-        "    \"expects R² near 0.1\": rf.fit(FORMULA, cbpp, family=\"binomial\",\n"
-        "                                  prior=rf.R2D2(r2_mean=0.1, r2_precision=20), **SAMPLING),\n"
+        '    "uniform": rf.fit(FORMULA, cbpp, family="binomial", **SAMPLING),\n'
+        '    "expects R² near 0.1": rf.fit(FORMULA, cbpp, family="binomial",\n'
+        "                                  prior=poor_fit, **SAMPLING),\n"
         "}\n"
-        "pd.DataFrame({name: fit.summary(warn=False)[\"mean\"] for name, fit in fits.items()}).round(3)"
+        'means = {name: fit.summary(warn=False)["mean"] for name, fit in fits.items()}\n'
+        "pd.DataFrame(means).round(3)"
     ),
 ]
 
 
 def write(name: str, cells: list) -> None:
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, HERE / name)
 
 
@@ -186,3 +198,5 @@ if __name__ == "__main__":
     write("01_quick_start.ipynb", QUICK_START)
     write("02_logistic_crossed.ipynb", CROSSED)
     write("03_choosing_the_prior.ipynb", CHOOSING)
+    # The cell sources above are written for reading; ruff lays out the notebooks' code.
+    subprocess.run([sys.executable, "-m", "ruff", "format", str(HERE)], check=True)

@@ -20,6 +20,7 @@ from r2d2_formula.errors import (
     UnsupportedError,
 )
 from r2d2_formula.formula import FormulaSpec, GroupTerm, parse
+from r2d2_formula.gbp import fit_gbp
 from r2d2_formula.implied import implied_r2
 from r2d2_formula.model import Model
 from r2d2_formula.prior import R2D2
@@ -43,6 +44,7 @@ __all__ = [
     "UnsupportedError",
     "__version__",
     "fit",
+    "fit_gbp",
     "implied_r2",
     "design",
     "Design",
@@ -59,7 +61,7 @@ def fit(
     prior: R2D2 | None = None,
     *,
     link: str | None = None,
-    noncentered: bool | str = True,
+    noncentered: bool | str = "auto",
     **fit_kwargs: Any,
 ) -> FitResult:
     """Build a :class:`Model` and sample it: the one-liner.

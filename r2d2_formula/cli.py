@@ -30,7 +30,7 @@ def _sampling_arguments(parser: argparse.ArgumentParser) -> None:
         help="MCMC sampler (nutpie); numpyro and blackjax need JAX installed",
     )
     group.add_argument(
-        "--target-accept", type=float, default=0.95, help="NUTS target acceptance rate (0.95)"
+        "--target-accept", type=float, default=0.9, help="NUTS target acceptance rate (0.9)"
     )
     parser.add_argument(
         "--out",

@@ -59,6 +59,7 @@ class Component:
     level: str | None = None  # the column's level within a multi-column term
     spread: float = 1.0  # variance of the population column / mean square of the group one
     observations: float = 1.0  # observations informing one coefficient of this column
+    magnitude: float = 1.0  # root mean square of the column: its scale as the sampler sees it
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,10 @@ def _components(parent: Any, autoscale: bool) -> tuple[Component, ...]:
         spreads = data.var(axis=0) if centred else np.mean(data**2, axis=0)
         levels = _column_names(term, f"{name}_dim")
         labels = [f"{name}[{level}]" for level in levels] if levels else [name]
-        components += _scaled(labels, name, "common", spreads, autoscale, levels, len(data))
+        magnitudes = np.sqrt(np.mean(data**2, axis=0))
+        components += _scaled(
+            labels, name, "common", spreads, autoscale, levels, len(data), magnitudes
+        )
     for name, term in parent.group_specific_terms.items():
         predictor = np.asarray(term.predictor, dtype=float).reshape(len(term.predictor), -1)
         expr, factor = name.split("|")
@@ -208,7 +212,9 @@ def _components(parent: Any, autoscale: bool) -> tuple[Component, ...]:
         labels = [f"{expr}[{level}]|{factor}" for level in levels] if levels else [name]
         spreads = np.mean(predictor**2, axis=0)
         per_level = len(predictor) / len(term.groups)
-        components += _scaled(labels, name, "group", spreads, autoscale, levels, per_level)
+        components += _scaled(
+            labels, name, "group", spreads, autoscale, levels, per_level, np.sqrt(spreads)
+        )
     return tuple(components)
 
 
@@ -220,6 +226,7 @@ def _scaled(
     autoscale: bool,
     levels: list,
     observations: float,
+    magnitudes: np.ndarray,
 ) -> list:
     for label, spread in zip(labels, spreads, strict=True):
         if not spread > 0:
@@ -236,8 +243,11 @@ def _scaled(
             level=level,
             spread=float(spread),
             observations=float(observations),
+            magnitude=float(magnitude),
         )
-        for label, spread, level in zip(labels, spreads, levels or [None], strict=True)
+        for label, spread, level, magnitude in zip(
+            labels, spreads, levels or [None] * len(labels), magnitudes, strict=True
+        )
     ]
 
 
@@ -259,11 +269,8 @@ def _centring(
     # Fisher information per observation on the link scale is 1/s²(β₀) (the delta method).
     weight = math.exp(-float(family.log_linear_scale(beta0, theta, NUMPY)))
     information = np.array([c.observations * c.spread * weight for c in components])
-    decided = noncentred_terms(terms, prior_variance, information)
-    # Population coefficients stay non-centred: R2D2 shrinks null effects towards zero,
-    # where a centred coefficient meets the funnel however much data there is.
-    kinds = {c.term: c.kind for c in components}
-    return tuple((term, nc or kinds[term] == "common") for term, nc in decided.items())
+    magnitudes = np.array([c.magnitude for c in components])
+    return tuple(noncentred_terms(terms, prior_variance, information, magnitudes).items())
 
 
 def _intercept_mean(model: Any, family: FamilyR2, theta: dict[str, float]) -> float:

@@ -22,7 +22,7 @@ DEFAULT_FIT: dict[str, Any] = {
     "draws": 1000,
     "tune": 1000,
     "chains": 2,
-    "target_accept": 0.95,
+    "target_accept": 0.9,
     "inference_method": "nutpie",
 }
 
@@ -44,14 +44,14 @@ class Model:
         The R2D2 prior; ``R2D2()`` (uniform R², exact W prior) by default.
     link : str, optional
         Link function; the family's canonical one by default (log for gamma).
-    noncentered : {True, False, "auto"}
-        Write coefficients and group effects as standard normals times their
-        SD (non-centred, the default: no divergences in any measured case) or
-        as themselves (centred: faster when the data dominate the prior, but it
-        diverges for shrunk effects). ``"auto"`` keeps population coefficients
-        non-centred and centres each group term whose per-level data would
-        shrink it by less than half (see :mod:`r2d2_formula.centring` and the
-        README's "Sampling defaults" for the measurements).
+    noncentered : {"auto", True, False}
+        Write coefficients and group effects as themselves (centred) or as
+        standard normals times their SD (non-centred). ``"auto"`` (default)
+        centres each term whose data dominate its prior (mean shrinkage below
+        0.4, see :mod:`r2d2_formula.centring`): population coefficients almost
+        always, group terms with enough data per level. True or False applies
+        one choice to every term. The README's "Sampling defaults" gives the
+        measurements behind the rule.
 
     Examples
     --------
@@ -70,7 +70,7 @@ class Model:
         prior: R2D2 | None = None,
         *,
         link: str | None = None,
-        noncentered: bool | str = True,
+        noncentered: bool | str = "auto",
     ) -> None:
         family, link = _validation.check_family(family, link)
         prior = R2D2() if prior is None else prior
@@ -111,7 +111,7 @@ class Model:
         """Sample the posterior; keyword arguments go to ``bambi.Model.fit``.
 
         Defaults (``DEFAULT_FIT``): 1,000 draws after 1,000 tuning steps in 2
-        chains with ``target_accept=0.95``, sampled by nutpie; pass
+        chains with ``target_accept=0.9``, sampled by nutpie; pass
         ``inference_method="pymc"`` (or "numpyro", "blackjax", "vi", ...) for
         another of Bambi's samplers. Returns Bambi's ArviZ data (an
         ``xarray.DataTree``) with ``R2``, ``W`` and ``phi`` beside Bambi's names.

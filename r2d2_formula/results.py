@@ -90,9 +90,9 @@ class FitResult:
         found = []
         if diag["divergences"]:
             found.append(
-                f"{diag['divergences']} divergent transitions: refit with target_accept=0.99 "
-                "(and more tune steps); if they persist, the posterior has a funnel the "
-                "sampler cannot follow."
+                f"{diag['divergences']} divergent transitions: refit with target_accept=0.95 "
+                "or 0.99 (and more tune steps), or with noncentered=True; if they persist, "
+                "the posterior has a funnel the sampler cannot follow."
             )
         if diag["max_r_hat"] > MAX_R_HAT:
             found.append(

@@ -1,0 +1,125 @@
+"""Scale: wall time and peak memory of one default fit as the data grow.
+
+A Poisson GLMM ``y ~ x1 + x2 + x3 + (1|g)`` (fixed seed) is fitted with r2d2_formula's
+defaults (nutpie, exact W prior, non-centred) while
+
+* the number of observations grows, n = 1e3, 1e4, 1e5, with 30 groups;
+* the number of groups grows, 10, 100, 1,000, with n = 1e4.
+
+Each fit runs in its own process, so the peak resident memory (VmHWM) is its own. Per fit:
+model build time, compile + sampling time, sampling time alone, the minimum bulk ESS over
+the coefficients, group SD, W and φ, divergences, maximum r_hat and peak memory.
+
+Usage: python benchmarks/scale.py [--quick] [--draws N] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _tables import markdown  # benchmarks/ is on sys.path when run as a script
+
+FULL = [(1_000, 30), (10_000, 30), (100_000, 30), (10_000, 10), (10_000, 100), (10_000, 1_000)]
+QUICK = [(500, 10), (2_000, 10), (500, 50)]
+
+
+def simulate(n: int, groups: int) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(n, 3))
+    g = rng.integers(0, groups, n)
+    eta = 0.3 + x @ np.array([0.4, -0.2, 0.0]) + rng.normal(0, 0.5, groups)[g]
+    data = pd.DataFrame(x, columns=["x1", "x2", "x3"])
+    data["g"] = pd.Categorical([f"g{i}" for i in g])
+    data["y"] = rng.poisson(np.exp(eta))
+    return data
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_one(n: int, groups: int, draws: int) -> dict:
+    import arviz as az
+
+    import r2d2_formula as rf
+
+    data = simulate(n, groups)
+    start = time.perf_counter()
+    model = rf.Model("y ~ x1 + x2 + x3 + (1|g)", data, family="poisson")
+    build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    idata = model.fit(draws=draws, tune=draws, chains=2, random_seed=5, progressbar=False)
+    fit_s = time.perf_counter() - start
+    names = ["x1", "x2", "x3", "1|g_sigma", "W", "phi"]
+    posterior = idata.posterior.to_dataset()[names]
+    ess, rhat = az.ess(posterior, method="bulk"), az.rhat(posterior)
+    sample_s = _sampling_seconds(idata)
+    return {
+        "n": n,
+        "groups": groups,
+        "build_s": round(build_s, 2),
+        "fit_s": round(fit_s, 2),
+        "sample_s": round(sample_s, 2) if sample_s == sample_s else None,
+        "min_ess_bulk": round(min(float(ess[v].min()) for v in ess.data_vars), 1),
+        "divergences": int(idata.sample_stats["diverging"].sum()),
+        "max_r_hat": round(max(float(rhat[v].max()) for v in rhat.data_vars), 4),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "draws": 2 * draws,
+    }
+
+
+def _sampling_seconds(idata) -> float:
+    """Wall time of sampling alone, as the sampler recorded it (NaN if it did not)."""
+    seconds = idata.posterior.attrs.get("sampling_time")
+    return float(seconds) if seconds is not None else float("nan")
+
+
+def measure(n: int, groups: int, draws: int) -> dict:
+    """``run_one`` in a fresh process, so its peak memory is its own."""
+    command = [sys.executable, __file__, "--one", str(n), str(groups), "--draws", str(draws)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1] if done.stderr else "failed"
+        return {"n": n, "groups": groups, "error": tail}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame | None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small data and draws: a smoke test")
+    parser.add_argument("--draws", type=int, default=None, help="draws and tuning steps per chain")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--one", nargs=2, type=int, metavar=("N", "GROUPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    draws = args.draws or (100 if args.quick else 1000)
+    warnings.filterwarnings("ignore")
+    if args.one:
+        print(json.dumps(run_one(*args.one, draws)))
+        return None
+    rows = []
+    for n, groups in QUICK if args.quick else FULL:
+        rows.append(measure(n, groups, draws))
+        print(json.dumps(rows[-1]), flush=True)
+    results = pd.DataFrame(rows)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "scale_quick" if args.quick else "scale"
+    results.to_csv(out / f"{stem}.csv", index=False)
+    (out / f"{stem}.md").write_text(markdown(results, index=False))
+    print("\n" + results.to_string(index=False))
+    return results
+
+
+if __name__ == "__main__":
+    main()
