@@ -13,6 +13,21 @@ import math
 import numpy as np
 from scipy import integrate, optimize, stats
 
+from r2d2_formula import r2 as R
+
+#: One case per family and link, family parameters away from their defaults: the W-prior
+#: tests (test_wprior, test_gbp) run over these.
+W_PRIOR_FAMILIES = [
+    (R.Gaussian(), {"sigma": 1.7}),
+    (R.Poisson(), {}),
+    (R.NegativeBinomial(), {"alpha": 2.0}),
+    (R.Gamma(), {"alpha": 0.8}),
+    (R.ZeroInflatedPoisson(), {"psi": 0.6}),
+    (R.Binary("logit"), {}),
+    (R.Binary("probit", trials=6.0), {}),
+    (R.Binary("cloglog"), {}),
+]
+
 
 def expectation(f, beta0: float, W: float, *, log_f=None) -> float:
     """E f(β₀ + √W Z) for Z ~ N(0, 1), f ≥ 0."""

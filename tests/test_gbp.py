@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from reference import W_PRIOR_FAMILIES as EXACT_FAMILIES
 from scipy import integrate, special, stats
 
 from r2d2_formula import gbp as G
@@ -113,17 +114,6 @@ def test_bad_parameters_are_rejected():
 
 
 # --- the exact W density --------------------------------------------------------------
-
-EXACT_FAMILIES = [
-    (R.Gaussian(), {"sigma": 1.7}),
-    (R.Poisson(), {}),
-    (R.NegativeBinomial(), {"alpha": 2.0}),
-    (R.Gamma(), {"alpha": 0.8}),
-    (R.ZeroInflatedPoisson(), {"psi": 0.6}),
-    (R.Binary("logit"), {}),
-    (R.Binary("probit", trials=6.0), {}),
-    (R.Binary("cloglog"), {}),
-]
 
 
 def test_slope_is_accurate_to_1e_8():

@@ -200,18 +200,8 @@ def test_poisson_offset_r2(spread):
 
 def test_linear_scale_is_the_delta_method():
     """s² = σ²(β₀)/μ'(β₀)², checked by finite differences of the NumPy moments."""
-    cases = [
-        (R.Gaussian(), {"sigma": 1.3}),
-        (R.Poisson(), {}),
-        (R.Gamma(), {"alpha": 2.5}),
-        (R.NegativeBinomial(), {"alpha": 1.7}),
-        (R.ZeroInflatedPoisson(), {"psi": 0.7}),
-        (R.Binary("logit"), {}),
-        (R.Binary("probit", trials=4.0), {}),
-        (R.Binary("cloglog"), {}),
-    ]
     h = 1e-6
-    for family, theta in cases:
+    for family, theta in ALL_FAMILIES:
         for beta0 in [-1.0, 0.5, 2.0]:
             mean_hi, _ = family.moments(np.array(beta0 + h), theta)
             mean_lo, _ = family.moments(np.array(beta0 - h), theta)

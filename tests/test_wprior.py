@@ -4,21 +4,12 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import pytest
+from reference import W_PRIOR_FAMILIES as FAMILIES
 from scipy import integrate, special, stats
 
 from r2d2_formula import r2 as R
 from r2d2_formula.wprior import GBPW, ExactW, LinearW, solve_w
 
-FAMILIES = [
-    (R.Gaussian(), {"sigma": 1.7}),
-    (R.Poisson(), {}),
-    (R.NegativeBinomial(), {"alpha": 2.0}),
-    (R.Gamma(), {"alpha": 0.8}),
-    (R.ZeroInflatedPoisson(), {"psi": 0.6}),
-    (R.Binary("logit"), {}),
-    (R.Binary("probit", trials=6.0), {}),
-    (R.Binary("cloglog"), {}),
-]
 IDS = [f"{f.name}-{f.link}" for f, _ in FAMILIES]
 BETAS = [(1.0, 1.0), (2.0, 5.0), (0.5, 0.5)]
 
