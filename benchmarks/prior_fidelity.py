@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _tables import markdown  # benchmarks/ is on sys.path when run as a script
+from _shared import markdown  # benchmarks/ is on sys.path when run as a script
 from scipy import integrate, special, stats
 
 import r2d2_formula as rf

@@ -35,15 +35,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _tables import markdown  # benchmarks/ is on sys.path when run as a script
+from _shared import in_fresh_process, markdown, peak_rss_mb  # benchmarks/ is on sys.path
 
 DATASETS = ("poisson", "logistic", "slopes")
 VARIANTS = ("r2d2", "r2d2_nc", "seed", "bambi")
@@ -96,9 +94,14 @@ def r2d2_model(formula: str, family: str, data: pd.DataFrame, **options):
     from r2d2_formula.model import DEFAULT_FIT
 
     model = rf.Model(formula, data, family=family, **options)
-    parent = model.bambi_model.parameters[model.bambi_model.family.likelihood.parent]
-    names = [*parent.common_terms, *(f"{t}_sigma" for t in parent.group_specific_terms)]
-    return pymc_model(model.bambi_model), [*names, "W", "phi"], DEFAULT_FIT["target_accept"]
+    names = [*_coefficients_and_sds(model.bambi_model), "W", "phi"]
+    return pymc_model(model.bambi_model), names, DEFAULT_FIT["target_accept"]
+
+
+def _coefficients_and_sds(model) -> list[str]:
+    """A Bambi model's population coefficients and group SDs, by their posterior names."""
+    parent = model.parameters[model.family.likelihood.parent]
+    return [*parent.common_terms, *(f"{t}_sigma" for t in parent.group_specific_terms)]
 
 
 def bambi_model(formula: str, family: str, data: pd.DataFrame):
@@ -106,9 +109,7 @@ def bambi_model(formula: str, family: str, data: pd.DataFrame):
 
     model = bmb.Model(formula, data, family=family)
     model.build()
-    parent = model.parameters[model.family.likelihood.parent]
-    names = [*parent.common_terms, *(f"{t}_sigma" for t in parent.group_specific_terms)]
-    return model.backend.model, names, 0.8
+    return model.backend.model, _coefficients_and_sds(model), 0.8
 
 
 def seed_model(formula: str, family: str, data: pd.DataFrame):
@@ -189,13 +190,6 @@ BUILDERS = {
 # --- one fit, in its own process -----------------------------------------------------------
 
 
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run_one(dataset: str, variant: str, sampler: str, quick: bool) -> dict:
     """Fit one variant to one data set; returns the measurements."""
     import arviz as az
@@ -256,24 +250,17 @@ def run_one(dataset: str, variant: str, sampler: str, quick: bool) -> dict:
         "ess_per_s": round(min_ess / sample_s, 2),
         "divergences": int(idata.sample_stats["diverging"].sum()),
         "max_r_hat": round(max(float(rhat[v].max()) for v in rhat.data_vars), 4) if rhat else None,
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "draws": draws * chains,
     }
 
 
 def measure(dataset: str, variant: str, sampler: str, quick: bool) -> dict:
     """``run_one`` in a fresh process, so peak memory and compile caches are its own."""
-    command = [sys.executable, __file__, "--one", dataset, variant, "--sampler", sampler]
-    command += ["--quick"] if quick else []
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        return {
-            "dataset": dataset,
-            "variant": variant,
-            "sampler": sampler,
-            "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed",
-        }
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    args = ["--one", dataset, variant, "--sampler", sampler, *(["--quick"] if quick else [])]
+    return in_fresh_process(
+        __file__, args, {"dataset": dataset, "variant": variant, "sampler": sampler}
+    )
 
 
 def ratios(results: pd.DataFrame) -> pd.DataFrame:

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _tables import markdown  # benchmarks/ is on sys.path when run as a script
+from _shared import in_fresh_process, markdown, peak_rss_mb  # benchmarks/ is on sys.path
 
 FULL = [(1_000, 30), (10_000, 30), (100_000, 30), (10_000, 10), (10_000, 100), (10_000, 1_000)]
 QUICK = [(500, 10), (2_000, 10), (500, 50)]
@@ -40,13 +38,6 @@ def simulate(n: int, groups: int) -> pd.DataFrame:
     data["g"] = pd.Categorical([f"g{i}" for i in g])
     data["y"] = rng.poisson(np.exp(eta))
     return data
-
-
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def run_one(n: int, groups: int, draws: int) -> dict:
@@ -74,7 +65,7 @@ def run_one(n: int, groups: int, draws: int) -> dict:
         "min_ess_bulk": round(min(float(ess[v].min()) for v in ess.data_vars), 1),
         "divergences": int(idata.sample_stats["diverging"].sum()),
         "max_r_hat": round(max(float(rhat[v].max()) for v in rhat.data_vars), 4),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "draws": 2 * draws,
     }
 
@@ -87,12 +78,8 @@ def _sampling_seconds(idata) -> float:
 
 def measure(n: int, groups: int, draws: int) -> dict:
     """``run_one`` in a fresh process, so its peak memory is its own."""
-    command = [sys.executable, __file__, "--one", str(n), str(groups), "--draws", str(draws)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-1] if done.stderr else "failed"
-        return {"n": n, "groups": groups, "error": tail}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    args = ["--one", str(n), str(groups), "--draws", str(draws)]
+    return in_fresh_process(__file__, args, {"n": n, "groups": groups})
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame | None:
