@@ -30,6 +30,7 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check r2d2_formula tests benchmarks notebooks
 	$(VENV)/bin/ruff format --check r2d2_formula tests benchmarks notebooks
+	$(VENV)/bin/lint-imports
 
 # Long: about an hour in all on a 2-core machine. Tables go to benchmarks/results/.
 bench: $(STAMP)

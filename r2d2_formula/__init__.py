@@ -10,8 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from r2d2_formula.design import Design, design
+from r2d2_formula import _validation
+from r2d2_formula.design import Design
 from r2d2_formula.errors import (
+    ArgumentError,
     DataError,
     FamilyError,
     FormulaError,
@@ -19,10 +21,10 @@ from r2d2_formula.errors import (
     R2D2Error,
     UnsupportedError,
 )
-from r2d2_formula.formula import FormulaSpec, GroupTerm, parse
+from r2d2_formula.formula import FormulaSpec, GroupTerm, caller_namespace, parse
 from r2d2_formula.gbp import fit_gbp
 from r2d2_formula.implied import implied_r2
-from r2d2_formula.model import Model
+from r2d2_formula.model import DEFAULT_FIT, Model, design
 from r2d2_formula.prior import R2D2
 from r2d2_formula.results import FitResult, SamplingWarning
 
@@ -33,6 +35,7 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 __all__ = [
     "R2D2",
+    "ArgumentError",
     "DataError",
     "FamilyError",
     "FitResult",
@@ -62,11 +65,13 @@ def fit(
     *,
     link: str | None = None,
     noncentered: bool | str = "auto",
+    namespace: dict[str, Any] | None = None,
     **fit_kwargs: Any,
 ) -> FitResult:
     """Build a :class:`Model` and sample it: the one-liner.
 
-    Keyword arguments other than the model's go to :meth:`Model.fit`.
+    Keyword arguments other than the model's go to :meth:`Model.fit`; they are
+    checked before the model is built, so a bad value fails at once.
 
     Examples
     --------
@@ -77,5 +82,15 @@ def fit(
     >>> result.decomposition()["component"].tolist()
     ['x']
     """
-    model = Model(formula, data, family=family, prior=prior, link=link, noncentered=noncentered)
+    _validation.check_sampler({**DEFAULT_FIT, **fit_kwargs})
+    namespace = caller_namespace() if namespace is None else namespace
+    model = Model(
+        formula,
+        data,
+        family=family,
+        prior=prior,
+        link=link,
+        noncentered=noncentered,
+        namespace=namespace,
+    )
     return FitResult(model, model.fit(**fit_kwargs))

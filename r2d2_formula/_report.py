@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from r2d2_formula.results import FitResult
 
 _COLUMNS = ["mean", "sd", "eti90_lb", "eti90_ub", "r_hat", "ess_bulk"]
 
 
-def render(result: FitResult) -> str:
+def render(result: Any) -> str:
     """The report: model, prior, diagnostics, estimates, R², decomposition, warnings."""
     model, prior = result.model, result.model.prior
     table = result.summary(warn=False)

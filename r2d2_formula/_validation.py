@@ -1,175 +1,481 @@
-"""Input checks at the package boundary, each failing with the offending value named.
+"""Every input check, in one place, run before any Bambi model is built.
 
-Nothing here modifies the caller's data: :func:`check_data` returns a copy and
-every later step works on that copy.
+Each check fails with an :class:`~r2d2_formula.errors.R2D2Error` subclass that
+names the offending argument, column, term or rows and says what is allowed.
+Nothing here modifies the caller's data: :func:`check_data` returns a private
+copy (with pandas extension dtypes turned into their NumPy counterparts) and
+every later step works on that copy. The same rules run on new data before a
+prediction (:func:`check_new_data`).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+from collections.abc import Mapping
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from r2d2_formula.errors import DataError, FamilyError, FormulaError
-from r2d2_formula.r2 import DEFAULT_LINKS
+from r2d2_formula.errors import (
+    ArgumentError,
+    DataError,
+    FormulaError,
+    PriorError,
+    R2D2Error,
+    UnsupportedError,
+)
+from r2d2_formula.families import Family, get_family
+from r2d2_formula.formula import (
+    CONTRASTS,
+    FORMULAE_FUNCTIONS,
+    Evaluated,
+    FormulaSpec,
+    raw_response,
+)
+from r2d2_formula.links import Link
+from r2d2_formula.prior import R2D2
 
-__all__ = ["check_data", "check_family", "check_formula_columns", "check_groups", "check_response"]
+__all__ = [
+    "INFERENCE_METHODS",
+    "JAX_METHODS",
+    "PREDICTION_KINDS",
+    "RESERVED_NAMES",
+    "check_columns",
+    "check_concentration",
+    "check_data",
+    "check_design",
+    "check_family",
+    "check_kind",
+    "check_new_data",
+    "check_noncentered",
+    "check_prior",
+    "check_raw_response",
+    "check_response_call",
+    "check_terms",
+    "check_sampler",
+    "check_trusted",
+    "trusted_calls",
+]
 
-COUNT_FAMILIES = ("poisson", "negativebinomial", "zero_inflated_poisson")
-LINKS = ("identity", "log", "logit", "probit", "cloglog")
+#: Names the R2D2 layer adds to the model; a formula may not read a variable so named.
+RESERVED_NAMES = ("R2", "R2_max", "W", "phi")
+#: Bambi's ``inference_method`` values.
+INFERENCE_METHODS = ("nutpie", "pymc", "numpyro", "blackjax", "vi", "laplace")
+#: Those that need JAX (the optional ``jax`` extra).
+JAX_METHODS = ("numpyro", "blackjax")
+PREDICTION_KINDS = ("response_params", "response")
+#: Response transformations of Bambi that change the likelihood, and why R² refuses them.
+_RESPONSE_CALLS = {
+    "censored": "a censored response's likelihood is not the family's, so the family's R² "
+    "does not describe the model fitted",
+    "truncated": "a truncated response's distribution is not the family's, so the family's "
+    "R² does not describe the model fitted",
+    "constrained": "a constrained response's distribution is not the family's, so the "
+    "family's R² does not describe the model fitted",
+    "weighted": "observation weights change the likelihood but not the family's variance, "
+    "so the R² the prior is stated on would not be the model's",
+}
+_SHOWN = 5
+
+#: NumPy functions a saved fit's formula may call when it is loaded (``np.log(x)``).
+SAFE_NUMPY_FUNCTIONS = (
+    "abs", "absolute", "arcsinh", "arctan", "cbrt", "ceil", "clip", "cos", "exp", "exp2",
+    "expm1", "floor", "log", "log10", "log1p", "log2", "maximum", "minimum", "power", "round",
+    "sign", "sin", "sqrt", "square", "tan", "tanh",
+)  # fmt: skip
+#: Bambi's formula functions a loaded formula may call (its response transformations are
+#: refused anyway).
+SAFE_BAMBI_FUNCTIONS = ("abs", "c", "exp", "exp2", "log", "log10", "log2")
 
 
-def check_data(data: Any) -> pd.DataFrame:
-    """A private copy of ``data``, which must be a non-empty pandas DataFrame."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    if data.empty:
-        raise DataError("data has no rows.")
-    return data.copy(deep=True)
+def trusted_calls() -> frozenset[str]:
+    """The calls :meth:`FitResult.load` rebuilds a formula with: formulae's, Bambi's, NumPy's."""
+    numpy = [f"{module}.{name}" for module in ("np", "numpy") for name in SAFE_NUMPY_FUNCTIONS]
+    return frozenset((*FORMULAE_FUNCTIONS, *CONTRASTS, *SAFE_BAMBI_FUNCTIONS, *numpy))
 
 
-def check_family(family: Any, link: Any) -> tuple[str, str | None]:
-    """The family and link names, checked against what the R² layer supports."""
-    if not isinstance(family, str) or family not in DEFAULT_LINKS:
-        allowed = ", ".join(sorted(DEFAULT_LINKS))
-        raise FamilyError(f"family must be one of {allowed}; got {family!r}.")
-    if link is not None and link not in LINKS:
-        raise FamilyError(f"link must be one of {', '.join(LINKS)}; got {link!r}.")
-    return family, link
+def check_trusted(spec: FormulaSpec, data: pd.DataFrame, given: Mapping[str, Any]) -> None:
+    """A formula read from a file calls only trusted functions and reads only known names.
+
+    ``given`` holds the names the user handed over explicitly (trusted by them).
+    """
+    untrusted = [call for call in spec.calls if call not in trusted_calls() and call not in given]
+    if untrusted:
+        raise R2D2Error(
+            f"the saved formula {spec.text!r} calls {untrusted}, which loading does not run: "
+            "a formula is code, and a saved fit is data. Pass the function(s) yourself with "
+            "FitResult.load(path, namespace={...}) if you trust the file."
+        )
+    unknown = [
+        name
+        for name in spec.variables
+        if name not in data.columns and name not in given and name not in CONTRASTS
+    ]
+    if unknown:
+        raise R2D2Error(
+            f"the saved formula {spec.text!r} reads {unknown}, names of the session that "
+            "saved it; pass their values with FitResult.load(path, namespace={...})."
+        )
 
 
-def _model_description(formula: str) -> Any:
-    import formulae as fm
-
-    try:
-        return fm.model_description(formula)
-    except Exception as err:  # formulae raises ParseError, ValueError, ... with no common base
-        raise FormulaError(f"cannot parse formula {formula!r}: {err}") from err
+def _rows(index: pd.Index, bad: np.ndarray) -> str:
+    rows = list(index[bad][:_SHOWN])
+    return f"row(s) {rows}{' ...' if int(bad.sum()) > _SHOWN else ''}"
 
 
-def check_formula_columns(formula: Any, data: pd.DataFrame) -> list[str]:
-    """The data columns the formula uses; all must exist and hold no missing values."""
-    if not isinstance(formula, str) or "~" not in formula:
-        raise FormulaError(f"formula must be a string like 'y ~ x + (1|g)', got {formula!r}.")
-    from r2d2_formula.formula import parse
+def _choices(value: Any, allowed: Any) -> str:
+    hint = difflib.get_close_matches(str(value), list(allowed), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
 
-    # parse() rejects what formulae silently drops (e.g. "y ~ x | g") and says where.
-    parse(formula)
-    columns = sorted(_model_description(formula).var_names)
-    missing = [name for name in columns if name not in data.columns]
+
+# --------------------------------------------------------------------------- arguments
+
+
+def check_family(family: Any, link: Any) -> tuple[Family, Link]:
+    """The family object and the link object; the pair must have an R² here."""
+    found = get_family(family)
+    return found, found.link(link)
+
+
+def check_prior(prior: Any) -> R2D2:
+    """The R2D2 prior (the default one for None)."""
+    if prior is None:
+        return R2D2()
+    if not isinstance(prior, R2D2):
+        raise PriorError(f"prior must be an R2D2 instance, got {type(prior).__name__}.")
+    return prior
+
+
+def check_noncentered(value: Any) -> bool | str:
+    """``"auto"``, True or False."""
+    if value is True or value is False or (isinstance(value, str) and value == "auto"):
+        return value
+    raise PriorError(f"noncentered must be 'auto', True or False, got {value!r}.")
+
+
+def _whole(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+        raise ArgumentError(f"{name} must be a whole number >= {low}, got {value!r}.")
+    return int(value)
+
+
+def check_sampler(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Sampler arguments: draws, tune, chains, cores, target_accept, inference_method.
+
+    Other keyword arguments go to Bambi untouched.
+    """
+    out = dict(settings)
+    for name, low in (("draws", 1), ("tune", 0), ("chains", 1), ("cores", 1)):
+        if name in out:
+            out[name] = _whole(name, out[name], low)
+    if "target_accept" in out:
+        value = out["target_accept"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, Real)
+            or not math.isfinite(value)
+            or not 0 < value < 1
+        ):
+            raise ArgumentError(f"target_accept must be a number in (0, 1), got {value!r}.")
+        out["target_accept"] = float(value)
+    method = out.get("inference_method", "nutpie")
+    if not isinstance(method, str) or method not in INFERENCE_METHODS:
+        raise ArgumentError(
+            f"inference_method must be one of {', '.join(INFERENCE_METHODS)}; got "
+            f"{method!r}{_choices(method, INFERENCE_METHODS)}."
+        )
+    if method in JAX_METHODS:
+        _require_jax(method)
+    return out
+
+
+def _require_jax(method: str) -> None:
+    import importlib.util
+
+    missing = [name for name in ("jax", method) if importlib.util.find_spec(name) is None]
     if missing:
-        hints = {
-            name: difflib.get_close_matches(name, map(str, data.columns), n=1) for name in missing
-        }
-        said = ", ".join(
-            f"{name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            for name, hint in hints.items()
+        raise UnsupportedError(
+            f"inference_method={method!r} needs {' and '.join(missing)}, which is not "
+            "installed: pip install 'r2d2-formula[jax]'."
         )
+
+
+def check_kind(kind: Any) -> str:
+    """The kind of prediction: ``"response_params"`` (the mean) or ``"response"`` (draws)."""
+    if isinstance(kind, str) and kind in PREDICTION_KINDS:
+        return kind
+    raise ArgumentError(
+        f"kind must be one of {', '.join(map(repr, PREDICTION_KINDS))}; got "
+        f"{kind!r}{_choices(kind, PREDICTION_KINDS)}."
+    )
+
+
+def check_concentration(concentration: Any, names: list[str], terms: list[str]) -> tuple:
+    """The Dirichlet concentration as one value per component.
+
+    A mapping may name components (``"c[b]"``) or whole terms (``"c"``, ``"1|g"``).
+    """
+    if isinstance(concentration, float):
+        return (concentration,) * len(names)
+    if isinstance(concentration, Mapping):
+        known = list(dict.fromkeys([*names, *terms]))
+        unknown = [key for key in concentration if key not in known]
+        if unknown:
+            raise PriorError(
+                f"concentration names {unknown} that are not model components or terms"
+                f"{_choices(unknown[0], known)}; they are {known}."
+            )
+        return tuple(
+            concentration.get(name, concentration.get(term, 1.0))
+            for name, term in zip(names, terms, strict=True)
+        )
+    if len(concentration) != len(names):
+        raise PriorError(
+            f"concentration has {len(concentration)} values but the model has "
+            f"{len(names)} components: {names}."
+        )
+    return tuple(concentration)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def check_data(data: Any, min_rows: int = 2, what: str = "data") -> pd.DataFrame:
+    """A private copy of ``data`` with NumPy dtypes; it needs ``min_rows`` rows.
+
+    Nullable pandas dtypes (``Int64``, ``Float64``, ``boolean``) become int, float
+    or bool (float with NaN where values are missing, which the column checks then
+    report), ``string`` becomes object; ``category`` stays.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame, got {type(data).__name__}.")
+    if len(data) < min_rows:
+        need = "at least 2 rows to estimate anything" if min_rows > 1 else "at least 1 row"
+        raise DataError(f"{what} has {len(data)} row(s); a model needs {need}.")
+    if not data.columns.is_unique:
+        repeated = sorted(map(str, data.columns[data.columns.duplicated()].unique()))
+        raise DataError(f"{what} has repeated column name(s) {repeated}; rename them.")
+    copy = data.copy(deep=True)
+    for column in copy.columns:
+        copy[column] = _numpy_dtype(copy[column])
+    return copy
+
+
+def _numpy_dtype(column: pd.Series) -> pd.Series:
+    dtype = column.dtype
+    if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or isinstance(
+        dtype, pd.CategoricalDtype
+    ):
+        return column
+    if isinstance(dtype, pd.StringDtype):
+        return column.astype(object).where(column.notna(), np.nan)
+    if pd.api.types.is_bool_dtype(dtype):
+        return column.astype(bool) if not column.isna().any() else column.astype("float64")
+    if pd.api.types.is_integer_dtype(dtype) and not column.isna().any():
+        return column.astype(dtype.numpy_dtype)
+    if pd.api.types.is_numeric_dtype(dtype):
+        return column.astype("float64")
+    return column
+
+
+#: Calls that make Bambi build a term with priors of its own kind, and why R2D2 refuses them.
+_TERM_CALLS = {
+    "hsgp": "an hsgp() Gaussian-process term has its own variance parameter, which the R2D2 "
+    "prior does not share out yet",
+}
+
+
+def check_terms(spec: FormulaSpec) -> None:
+    """Refuse terms the R2D2 prior has no share for."""
+    for call, reason in _TERM_CALLS.items():
+        if call in spec.calls:
+            raise UnsupportedError(f"{spec.text or str(spec)!r} is not supported: {reason}.")
+
+
+def check_response_call(spec: FormulaSpec) -> None:
+    """Refuse Bambi's response transformations whose R² is not the family's."""
+    reason = _RESPONSE_CALLS.get(spec.response_call or "")
+    if reason:
+        raise UnsupportedError(
+            f"the response {spec.response_call}(...) of {spec.text or str(spec)!r} is not "
+            f"supported: {reason}. Fit it with Bambi's own priors instead."
+        )
+
+
+def check_columns(spec: FormulaSpec, data: pd.DataFrame, namespace: Mapping[str, Any]) -> list[str]:
+    """The data columns the formula reads: each exists (or is a session name), complete."""
+    used = [name for name in spec.variables if name in data.columns]
+    unknown = [name for name in spec.variables if name not in used and name not in namespace]
+    if unknown:
+        columns = list(map(str, data.columns))
+        said = ", ".join(f"{name!r}{_choices(name, columns)}" for name in unknown)
         raise FormulaError(
-            f"formula {formula!r} uses column(s) not in the data: {said}. "
-            f"Available columns: {list(map(str, data.columns))}."
+            f"formula {spec.text or str(spec)!r} uses column(s) not in the data: {said}. "
+            f"Available columns: {columns}."
         )
-    for name in columns:
+    clash = [name for name in spec.variables if name in RESERVED_NAMES]
+    if clash:
+        raise FormulaError(
+            f"the formula reads {clash}, which the R2D2 layer uses for its own variables "
+            f"{list(RESERVED_NAMES)}; rename the column(s)."
+        )
+    for name in used:
         _check_complete(data, name)
-    return columns
+    return used
 
 
-def _check_complete(data: pd.DataFrame, column: str) -> None:
-    missing = data[column].isna().to_numpy()
-    if missing.any():
-        rows = list(data.index[missing][:5])
-        raise DataError(
-            f"column {column!r} has {int(missing.sum())} missing value(s) (rows {rows}"
-            f"{' ...' if missing.sum() > 5 else ''}); remove or impute them first: "
-            "rows are never dropped silently."
-        )
+def _check_complete(data: pd.DataFrame, column: str, what: str = "column") -> None:
     values = data[column]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(
+            f"{what} {column!r} has {int(missing.sum())} missing value(s) at "
+            f"{_rows(data.index, missing)}; remove or impute them first: rows are never "
+            "dropped silently."
+        )
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         infinite = ~np.isfinite(values.to_numpy(dtype=float))
         if infinite.any():
-            rows = list(data.index[infinite][:5])
-            raise DataError(f"column {column!r} has infinite value(s) at rows {rows}.")
-
-
-def check_response(family: str, response: np.ndarray, name: str) -> None:
-    """Values of the evaluated response must be possible under the family."""
-    if family == "binomial":
-        _check_binomial(response, name)
-        return
-    y = np.asarray(response)
-    if family == "bernoulli":
-        _check_bernoulli(y, name)
-        return
-    if not np.issubdtype(y.dtype, np.number):
-        raise DataError(f"response {name!r} must be numeric for family {family!r}, got {y.dtype}.")
-    y = y.astype(float)
-    if family in COUNT_FAMILIES:
-        _check_counts(y, name, family)
-    elif family == "gamma" and np.any(y <= 0):
-        bad = y[y <= 0][:5]
-        raise DataError(
-            f"response {name!r} must be positive for family 'gamma'; found {bad.tolist()}."
-        )
-
-
-def _check_counts(y: np.ndarray, name: str, family: str) -> None:
-    negative = y[y < 0]
-    if negative.size:
-        raise DataError(
-            f"response {name!r} must be a non-negative integer count for family {family!r}; "
-            f"found negative value(s) {negative[:5].tolist()}."
-        )
-    fractional = y[y != np.round(y)]
-    if fractional.size:
-        raise DataError(
-            f"response {name!r} must hold integer counts for family {family!r}; "
-            f"found non-integer value(s) {fractional[:5].tolist()}."
-        )
-
-
-def _check_bernoulli(y: np.ndarray, name: str) -> None:
-    if y.dtype == bool:
-        return
-    if not np.issubdtype(y.dtype, np.number):
-        levels = sorted(map(str, pd.unique(pd.Series(y))))[:5]
-        raise DataError(
-            f"response {name!r} holds non-numeric values {levels}; say which level is a success, "
-            f"e.g. '{name}[\"{levels[-1]}\"] ~ ...', or code it as 0/1."
-        )
-    bad = np.unique(y[(y != 0) & (y != 1)])
-    if bad.size:
-        raise DataError(
-            f"response {name!r} must be 0 or 1 for family 'bernoulli'; found {bad[:5].tolist()}."
-        )
-
-
-def _check_binomial(response: np.ndarray, name: str) -> None:
-    y = np.asarray(response, dtype=float)
-    if y.ndim != 2 or y.shape[1] != 2:
-        raise DataError(
-            f"family 'binomial' needs successes and trials: write the response as "
-            f"'p(successes, trials) ~ ...', got {name!r}."
-        )
-    successes, trials = y[:, 0], y[:, 1]
-    _check_counts(successes, name, "binomial")
-    if np.any(trials < 1) or np.any(trials != np.round(trials)):
-        bad = trials[(trials < 1) | (trials != np.round(trials))][:5]
-        raise DataError(f"trials in {name!r} must be integers >= 1; found {bad.tolist()}.")
-    over = successes > trials
-    if over.any():
-        raise DataError(
-            f"successes exceed trials in {name!r} at {int(over.sum())} row(s), "
-            f"e.g. {successes[over][0]:g} of {trials[over][0]:g}."
-        )
-
-
-def check_groups(groups: dict[str, int]) -> None:
-    """Every grouping factor needs at least two levels to have a variance."""
-    for factor, n_levels in groups.items():
-        if n_levels < 2:
             raise DataError(
-                f"grouping factor {factor!r} has {n_levels} level(s); a group-level term needs "
-                "at least 2. Drop the term or check the column."
+                f"{what} {column!r} has infinite value(s) at {_rows(data.index, infinite)}."
             )
+
+
+def check_raw_response(
+    spec: FormulaSpec, family: Family, data: pd.DataFrame, namespace: Mapping[str, Any]
+) -> None:
+    """The response as the data hold it, where formulae would code or check it first."""
+    raw = raw_response(spec, data, namespace)
+    if raw is not None:
+        family.domain.check(raw, _response_text(spec), family.name, data.index)
+
+
+def _response_text(spec: FormulaSpec) -> str:
+    return spec.text.split("~", 1)[0].strip() if spec.text else spec.response
+
+
+def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index: pd.Index) -> None:
+    """The evaluated design: response in the family's domain, every column finite, groups."""
+    family.domain.check(evaluated.response, _response_text(spec), family.name, index)
+    for term, values in {**evaluated.common, **evaluated.offsets}.items():
+        kind = "offset" if term in evaluated.offsets else "term"
+        _check_finite_term(values, term, kind, index, spec.reads(term))
+    if evaluated.offsets and family.offsets_r2 is None:
+        family.r2(family.default_link, offsets=np.zeros(1))  # raises UnsupportedError
+    for term, values in evaluated.groups.items():
+        _check_finite_term(values, term, "group-level term", index, spec.reads(term))
+        _check_levels(term, evaluated.levels[term])
+    if not evaluated.common and not evaluated.groups:
+        raise UnsupportedError(
+            f"{spec.text or str(spec)!r} has no term besides the intercept, so there is nothing "
+            "to put the R2D2 prior on (its R² is 0 by construction); add a predictor or a "
+            "group-level term, or fit it with Bambi's own priors."
+        )
+    _check_not_constant(evaluated, spec.intercept)
+
+
+def _check_finite_term(
+    values: Any, term: str, kind: str, index: pd.Index, reads: tuple[str, ...]
+) -> None:
+    if hasattr(values, "tocoo"):  # a sparse group-level design
+        entries = values.tocoo()
+        bad_entries = ~np.isfinite(entries.data)
+        bad = np.zeros(len(index), dtype=bool)
+        bad[entries.row[bad_entries]] = True
+        shown = entries.data[bad_entries][:_SHOWN].tolist()
+    else:
+        matrix = np.asarray(values, dtype=float).reshape(len(index), -1)
+        bad = ~np.isfinite(matrix).all(axis=1)
+        shown = matrix[bad][:_SHOWN, 0].tolist()
+    if bad.any():
+        columns = f" (it reads {', '.join(map(repr, reads))})" if reads else ""
+        raise DataError(
+            f"{kind} {term!r}{columns} is not finite at {_rows(index, bad)}, where it "
+            f"evaluates to {shown}: its transformation is undefined there (e.g. the log of a "
+            "value <= 0)."
+        )
+
+
+def _check_levels(term: str, levels: list[Any]) -> None:
+    if len(levels) < 2:
+        factor = term.split("|", 1)[1]
+        raise DataError(
+            f"grouping factor {factor!r} has {len(levels)} level(s) {list(map(str, levels))} "
+            f"(term {term!r}); a group-level term needs at least 2. Drop the term or check "
+            "the column."
+        )
+
+
+def _check_not_constant(evaluated: Evaluated, intercept: bool) -> None:
+    for term, values in evaluated.common.items():
+        matrix = np.asarray(values, dtype=float)
+        spread = matrix.var(axis=0) if intercept else np.mean(matrix**2, axis=0)
+        for label, value in zip(evaluated.labels[term], spread, strict=True):
+            if not value > 0:
+                raise DataError(
+                    f"design column {label!r} of term {term!r} is constant (variance "
+                    f"{value:g}); it cannot take a share of the variance. Drop it (the "
+                    "intercept already models a constant) or check the data."
+                )
+
+
+# --------------------------------------------------------------------------- new data
+
+
+def check_new_data(
+    spec: FormulaSpec, fitted: pd.DataFrame, new: Any, namespace: Mapping[str, Any]
+) -> pd.DataFrame:
+    """New data for a prediction: the predictors' columns, complete, typed as when fitted.
+
+    Unseen levels of a grouping factor are allowed (predicted from the fitted
+    groups); an unseen level of a categorical predictor is not.
+    """
+    new = check_data(new, min_rows=1, what="new data")
+    predictors = set(spec.predictor_variables)
+    needed = [name for name in spec.variables if name in fitted.columns and name in predictors]
+    missing = [name for name in needed if name not in new.columns]
+    if missing:
+        raise DataError(
+            f"new data lack column(s) {missing} that the formula {spec.text!r} reads; they "
+            f"have {list(map(str, new.columns))}."
+        )
+    # A column that is only a grouping factor may bring new levels; any other may not.
+    factors_only = set(spec.factor_variables) - _non_factor_reads(spec)
+    for name in needed:
+        _check_complete(new, name, what="new data column")
+        _check_same_kind(fitted[name], new[name], name)
+        if name not in factors_only:
+            _check_known_levels(fitted[name], new[name], name, new.index)
+    return new
+
+
+def _non_factor_reads(spec: FormulaSpec) -> set[str]:
+    return set(spec.population_variables)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+
+
+def _check_same_kind(fitted: pd.Series, new: pd.Series, name: str) -> None:
+    if _is_numeric(fitted) and not _is_numeric(new):
+        raise DataError(
+            f"new data column {name!r} holds {new.dtype} values such as "
+            f"{new.iloc[:3].tolist()}; the model was fitted with numbers."
+        )
+
+
+def _check_known_levels(fitted: pd.Series, new: pd.Series, name: str, index: pd.Index) -> None:
+    if _is_numeric(fitted):
+        return
+    known = set(pd.unique(fitted.astype(object)))
+    unseen = ~new.astype(object).isin(known).to_numpy()
+    if unseen.any():
+        levels = sorted(map(str, pd.unique(new[unseen].astype(object))))[:_SHOWN]
+        raise DataError(
+            f"new data column {name!r} has level(s) {levels} at {_rows(index, unseen)} that "
+            f"the model was not fitted with; known levels: {sorted(map(str, known))}."
+        )

@@ -8,29 +8,62 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from r2d2_formula._validation import LINKS
-from r2d2_formula.errors import R2D2Error
-from r2d2_formula.r2 import DEFAULT_LINKS
+from r2d2_formula import prior as _prior
+from r2d2_formula.errors import DataError, R2D2Error
+from r2d2_formula.families import FAMILIES
+from r2d2_formula.links import LINKS
+from r2d2_formula.model import DEFAULT_FIT
 
 __all__ = ["main"]
+
+#: Names a formula typed on the command line may use besides the CSV's columns.
+CLI_NAMESPACE = {"np": np, "numpy": np}
+_SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors said in one line (exit code 2, as argparse's)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _sampling_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("sampling")
-    group.add_argument("--draws", type=int, default=1000, help="posterior draws per chain (1000)")
-    group.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (1000)")
-    group.add_argument("--chains", type=int, default=2, help="number of chains (2)")
+    group.add_argument(
+        "--draws",
+        type=int,
+        default=DEFAULT_FIT["draws"],
+        help=f"posterior draws per chain ({DEFAULT_FIT['draws']})",
+    )
+    group.add_argument(
+        "--tune",
+        type=int,
+        default=DEFAULT_FIT["tune"],
+        help=f"tuning steps per chain ({DEFAULT_FIT['tune']})",
+    )
+    group.add_argument(
+        "--chains",
+        type=int,
+        default=DEFAULT_FIT["chains"],
+        help=f"number of chains ({DEFAULT_FIT['chains']})",
+    )
     group.add_argument("--seed", type=int, default=1, help="random seed (1)")
     group.add_argument(
         "--sampler",
-        default="nutpie",
-        choices=["nutpie", "pymc", "numpyro", "blackjax"],
-        help="MCMC sampler (nutpie); numpyro and blackjax need JAX installed",
+        default=DEFAULT_FIT["inference_method"],
+        choices=_SAMPLERS,
+        help=f"MCMC sampler ({DEFAULT_FIT['inference_method']}); numpyro and blackjax need "
+        "JAX installed",
     )
     group.add_argument(
-        "--target-accept", type=float, default=0.9, help="NUTS target acceptance rate (0.9)"
+        "--target-accept",
+        type=float,
+        default=DEFAULT_FIT["target_accept"],
+        help=f"NUTS target acceptance rate ({DEFAULT_FIT['target_accept']})",
     )
     parser.add_argument(
         "--out",
@@ -43,22 +76,38 @@ def _sampling_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _prior_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("R2D2 prior")
-    group.add_argument("--r2-mean", type=float, default=0.5, help="prior mean of R² (0.5)")
-    group.add_argument("--r2-precision", type=float, default=2.0, help="prior a + b of R² (2)")
     group.add_argument(
-        "--concentration", type=float, default=1.0, help="Dirichlet concentration (1)"
+        "--r2-mean",
+        type=float,
+        default=_prior.DEFAULT_R2_MEAN,
+        help=f"prior mean of R² ({_prior.DEFAULT_R2_MEAN:g})",
     )
     group.add_argument(
-        "--method", default="exact", choices=["exact", "gbp", "linear"], help="W prior (exact)"
+        "--r2-precision",
+        type=float,
+        default=_prior.DEFAULT_R2_PRECISION,
+        help=f"prior a + b of R² ({_prior.DEFAULT_R2_PRECISION:g})",
+    )
+    group.add_argument(
+        "--concentration",
+        type=float,
+        default=_prior.DEFAULT_CONCENTRATION,
+        help=f"Dirichlet concentration ({_prior.DEFAULT_CONCENTRATION:g})",
+    )
+    group.add_argument(
+        "--method",
+        default=_prior.DEFAULT_METHOD,
+        choices=_prior.METHODS,
+        help=f"W prior ({_prior.DEFAULT_METHOD})",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="r2d2-formula",
         description="Fit Bayesian GLMMs from formulas with the R2D2 prior on R².",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     demo = commands.add_parser(
         "demo",
         help="fit a bundled real data set (lme4's cbpp) and report",
@@ -74,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("formula", help="model formula, e.g. 'y ~ x + (1|g)'")
     fit.add_argument("--data", required=True, help="CSV file with a header row")
     fit.add_argument(
-        "--family", default="gaussian", choices=sorted(DEFAULT_LINKS), help="response family"
+        "--family", default="gaussian", choices=sorted(FAMILIES), help="response family"
     )
     fit.add_argument(
         "--link", default=None, choices=list(LINKS), help="link function (the family's default)"
@@ -92,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         return _fit(args)
     except R2D2Error as err:
-        print(f"r2d2-formula: error: {err}", file=sys.stderr)
+        # One line: a formula error's caret drawing stays for Python users.
+        print(f"r2d2-formula: error: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
 
 
@@ -108,11 +158,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _fit(args: argparse.Namespace) -> int:
     from r2d2_formula.prior import R2D2
 
-    try:
-        data = pd.read_csv(args.data)
-    except (OSError, pd.errors.ParserError) as err:
-        print(f"r2d2-formula: error: cannot read {args.data!r}: {err}", file=sys.stderr)
-        return 2
+    data = read_csv(args.data)
     prior = R2D2(
         r2_mean=args.r2_mean,
         r2_precision=args.r2_precision,
@@ -120,6 +166,17 @@ def _fit(args: argparse.Namespace) -> int:
         method=args.method,
     )
     return _run(args.formula, data, args.family, args.link, prior, args)
+
+
+def read_csv(path: str) -> pd.DataFrame:
+    """The CSV file's data; a file that cannot be read as a table is a :class:`DataError`."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"cannot read {path!r}: the file is empty.") from err
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataError(f"cannot read {path!r} as a CSV file: {reason}") from err
 
 
 def _run(formula, data, family, link, prior, args) -> int:
@@ -132,6 +189,7 @@ def _run(formula, data, family, link, prior, args) -> int:
         family=family,
         link=link,
         prior=prior,
+        namespace=CLI_NAMESPACE,
         draws=args.draws,
         tune=args.tune,
         chains=args.chains,

@@ -1,8 +1,8 @@
-"""``design()``: what the model sees — response, design matrices, group blocks, components.
+"""What the model sees: response, design matrices, group blocks, R2D2 components.
 
-The :class:`Design` is read from the very Bambi model that is fitted (built by
+A :class:`Design` is read from the very Bambi model that is fitted (built by
 formulae's design matrices), together with the R2D2 components that set the
-priors, so what it shows is what is fitted.
+priors, so what it shows is what is fitted; :func:`r2d2_formula.design` returns one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Design", "GroupBlock", "design"]
+__all__ = ["Design", "GroupBlock"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,29 +85,3 @@ class Design:
             lines.append(f"  trials: {int(self.trials.sum())} in total")
         lines.append(f"  R2D2 components: {list(self.components['component'])}")
         return "\n".join(lines)
-
-
-def design(
-    formula: str,
-    data: pd.DataFrame,
-    family: str = "gaussian",
-    *,
-    link: str | None = None,
-    prior=None,
-) -> Design:
-    """The design of ``formula`` on ``data``, exactly as :class:`r2d2_formula.Model` fits it.
-
-    Examples
-    --------
-    >>> import pandas as pd, r2d2_formula as rf
-    >>> data = pd.DataFrame({"y": [1, 0, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2],
-    ...                      "g": ["a", "b", "a", "b", "a", "b"]})
-    >>> d = rf.design("y ~ x + (1|g)", data, family="poisson")
-    >>> list(d.components["component"])
-    ['x', '1|g']
-    >>> d.groups[0].levels
-    ('a', 'b')
-    """
-    from r2d2_formula.model import Model
-
-    return Model(formula, data, family=family, prior=prior, link=link).design

@@ -9,6 +9,7 @@ for bad values, ``NotImplementedError`` for unsupported combinations).
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "DataError",
     "FamilyError",
     "FormulaError",
@@ -40,3 +41,7 @@ class FamilyError(R2D2Error, ValueError):
 
 class UnsupportedError(R2D2Error, NotImplementedError):
     """A valid request this version cannot honour exactly (never silently replaced)."""
+
+
+class ArgumentError(R2D2Error, ValueError):
+    """An argument other than the prior's (sampler settings, prediction kind, ...) is invalid."""

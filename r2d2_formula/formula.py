@@ -22,11 +22,17 @@ term of its own, and two terms formulae names alike.
 
 from __future__ import annotations
 
+import copy
+import inspect
 import re
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from formulae.categorical import Sum, Treatment
 from formulae.expr import Assign, Binary, Grouping, Unary
 from formulae.parser import Parser
 from formulae.resolver import Resolver
@@ -35,10 +41,24 @@ from formulae.terms.call import Call
 from formulae.terms.call_resolver import LazyCall, LazyOperator, LazyValue, LazyVariable
 from formulae.terms.terms import GroupSpecificTerm, Intercept, Model, Response, Term
 from formulae.terms.variable import Variable
+from formulae.transforms import TRANSFORMS
 
 from r2d2_formula.errors import FormulaError
 
-__all__ = ["FormulaSpec", "GroupTerm", "parse"]
+#: Functions formulae itself provides in a formula (``C``, ``I``, ``poly``, ``bs``, ...).
+FORMULAE_FUNCTIONS: tuple[str, ...] = tuple(sorted(TRANSFORMS))
+#: formulae's contrast classes, usable as ``C(x, Treatment('b'))`` once in the namespace.
+CONTRASTS: dict[str, Any] = {"Treatment": Treatment, "Sum": Sum}
+
+__all__ = [
+    "Evaluated",
+    "FormulaSpec",
+    "GroupTerm",
+    "caller_namespace",
+    "evaluate",
+    "parse",
+    "raw_response",
+]
 
 _EXAMPLE = "'y ~ x + (1|g)'"
 _OPENERS = {
@@ -141,6 +161,94 @@ class FormulaSpec:
     _written: tuple[tuple[tuple[str, str], str], ...] = field(
         default=(), repr=False, compare=False, kw_only=True
     )
+    # formulae's description of the model from the one parse; design matrices and
+    # the names the formula reads come from it. None for a spec built by hand.
+    _model: Any = field(default=None, repr=False, compare=False, kw_only=True)
+    #: The formula as the user wrote it ("" for a spec built by hand).
+    text: str = field(default="", repr=False, compare=False, kw_only=True)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every name the formula reads as a value, response first, each once.
+
+        Data columns and names of the caller's session (``levels`` in
+        ``C(x, levels=levels)``) alike; function names are in :attr:`calls`.
+
+        Examples
+        --------
+        >>> parse("p(k, n) ~ C(c, levels=lv) + np.log(t) + (x|g)").variables
+        ('k', 'n', 'c', 'lv', 't', 'g', 'x')
+        """
+        return _names(_components(self._description()))[0]
+
+    @property
+    def response_variables(self) -> tuple[str, ...]:
+        """The names the response reads (``("k", "n")`` for ``p(k, n)``)."""
+        model = self._description()
+        return _names(model.response.term.components)[0]
+
+    @property
+    def predictor_variables(self) -> tuple[str, ...]:
+        """The names the right-hand side reads: population terms and group terms."""
+        model = self._description()
+        response = model.response.term.components if isinstance(model.response, Response) else []
+        others = [c for c in _components(model) if all(c is not r for r in response)]
+        return _names(others)[0]
+
+    @property
+    def population_variables(self) -> tuple[str, ...]:
+        """The names read by population-level terms and group-level expressions (not factors)."""
+        model = self._description()
+        terms = [t for t in model.common_terms if isinstance(t, Term)]
+        terms += [group.expr for group in model.group_terms if isinstance(group.expr, Term)]
+        return _names([c for term in terms for c in term.components])[0]
+
+    @property
+    def factor_variables(self) -> tuple[str, ...]:
+        """The names the grouping factors read (``("a", "b")`` for ``(1|a/b)``)."""
+        model = self._description()
+        factors = [c for group in model.group_terms for c in group.factor.components]
+        return _names(factors)[0]
+
+    @property
+    def calls(self) -> tuple[str, ...]:
+        """Every function the formula calls, as written (``"np.log"``, ``"C"``), each once.
+
+        Examples
+        --------
+        >>> parse("y ~ poly(x, 2) + np.log(t) + offset(log(t))").calls
+        ('poly', 'np.log', 'offset', 'log')
+        """
+        return _names(_components(self._description()))[1]
+
+    @property
+    def response_call(self) -> str | None:
+        """The function applied to the response (``"censored"``, ``"p"``, ...), if any."""
+        component = self._description().response.term.components[0]
+        return component.call.callee if isinstance(component, Call) else None
+
+    def reads(self, term: str) -> tuple[str, ...]:
+        """The names one term reads: a population term, an offset or a group term (``"x|g"``).
+
+        Examples
+        --------
+        >>> parse("y ~ x + offset(log(t)) + (z|g)").reads("offset(log(t))")
+        ('t',)
+        """
+        model = self._description()
+        for candidate in model.common_terms:
+            if isinstance(candidate, Term) and candidate.name == term:
+                return _names(candidate.components)[0]
+        for group in model.group_terms:
+            if _term_text(group) == term:
+                parts = [group.factor] + ([group.expr] if isinstance(group.expr, Term) else [])
+                return _names([c for part in parts for c in part.components])[0]
+        return ()
+
+    def _description(self) -> Model:
+        if self._model is None:
+            return parse(str(self))._model
+        return self._model
 
     def __str__(self) -> str:
         written = dict(self._written)
@@ -214,7 +322,8 @@ def parse(formula: str) -> FormulaSpec:
     source.check_tokens()
     root, parser = source.parse_tokens()
     model = source.resolve(root, parser)
-    return _Builder(source).build(model)
+    spec = _Builder(source).build(model)
+    return replace(spec, _model=model, text=formula)
 
 
 # --------------------------------------------------------------------------- reading
@@ -727,3 +836,220 @@ def _write_value(node: LazyValue) -> str:
         text = format(Decimal(repr(value)), "f")
         return text if "." in text else f"{text}.0"
     return str(value)
+
+
+# --------------------------------------------------------------------------- reading names
+
+
+def _names(components: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(variables, calls) of formulae components, in the order they appear, each once."""
+    variables: dict[str, None] = {}
+    calls: dict[str, None] = {}
+    for component in components:
+        if isinstance(component, Variable):
+            if isinstance(component.name, str):
+                variables[component.name] = None
+        else:
+            _walk_lazy(component.call, variables, calls)
+    return tuple(variables), tuple(calls)
+
+
+def _components(model: Model) -> list[Any]:
+    """Every Variable and Call of the model: response, population terms, group terms."""
+    terms: list[Any] = []
+    if isinstance(model.response, Response):
+        terms.append(model.response.term)
+    terms += [term for term in model.common_terms if isinstance(term, Term)]
+    for group in model.group_terms:
+        if isinstance(group.expr, Term):
+            terms.append(group.expr)
+        terms.append(group.factor)
+    return [component for term in terms for component in term.components]
+
+
+def _walk_lazy(node: Any, variables: dict[str, None], calls: dict[str, None]) -> None:
+    if isinstance(node, LazyCall):
+        calls[node.callee] = None
+        for arg in (*node.args, *node.kwargs.values()):
+            _walk_lazy(arg, variables, calls)
+    elif isinstance(node, LazyVariable):
+        variables[node.name] = None
+    elif isinstance(node, LazyOperator):
+        for arg in node.args:
+            _walk_lazy(arg, variables, calls)
+    # LazyValue: a literal reads nothing.
+
+
+# --------------------------------------------------------------------------- evaluating
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluated:
+    """The design matrices of a formula on data, as formulae computes them.
+
+    Attributes
+    ----------
+    response : numpy.ndarray
+        The response (two columns, successes and trials, for ``p(k, n)``).
+    common : dict
+        Population-level term name → (n, k) matrix; no intercept, no offsets.
+    labels : dict
+        Population-level term name → formulae's column labels.
+    offsets : dict
+        Offset term name → its values.
+    groups : dict
+        Group-specific term name (``"x|g"``) → (n, k · levels) SciPy sparse matrix.
+    levels : dict
+        Group-specific term name → levels of its grouping factor.
+    """
+
+    response: np.ndarray
+    common: dict[str, np.ndarray]
+    labels: dict[str, list[str]]
+    offsets: dict[str, np.ndarray]
+    groups: dict[str, Any]
+    levels: dict[str, list[Any]]
+
+
+def evaluate(spec: FormulaSpec, data: Any, namespace: Mapping[str, Any]) -> Evaluated:
+    """Evaluate a parsed formula on ``data`` with formulae, names resolved in ``namespace``.
+
+    The parse in ``spec`` is reused (a copy of it is evaluated, so ``spec`` stays
+    as parsed). A term that cannot be evaluated raises a
+    :class:`~r2d2_formula.errors.FormulaError` naming it and the reason.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"y": [1, 2, 3, 4], "x": [0.5, 1.0, 2.0, 4.0]})
+    >>> evaluated = evaluate(parse("y ~ np.log(x)"), data, {"np": np})
+    >>> evaluated.common["np.log(x)"].ravel().round(3).tolist()
+    [-0.693, 0.0, 0.693, 1.386]
+    """
+    from formulae.environment import Environment
+    from formulae.matrices import DesignMatrices
+
+    model = copy.deepcopy(spec._description())
+    env = Environment([dict(namespace)])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            design = DesignMatrices(model, data, env)
+    except Exception as err:  # formulae and user functions raise anything
+        raise _evaluation_error(spec, data, env, err) from err
+    return _evaluated(design)
+
+
+def _evaluated(design: Any) -> Evaluated:
+    common: dict[str, np.ndarray] = {}
+    labels: dict[str, list[str]] = {}
+    offsets: dict[str, np.ndarray] = {}
+    if design.common is not None:
+        for name, term in design.common.terms.items():
+            values = np.asarray(design.common[name])
+            if term.kind == "offset":
+                offsets[name] = values.reshape(-1)
+            elif term.kind != "intercept":
+                common[name] = values.reshape(len(values), -1)
+                labels[name] = list(term.labels)
+    groups: dict[str, np.ndarray] = {}
+    levels: dict[str, list[Any]] = {}
+    if design.group is not None:
+        for name, term in design.group.terms.items():
+            # Sparse (observations x levels · columns): never densified, it can be large.
+            groups[name] = design.group[name]
+            levels[name] = list(term.groups)
+    return Evaluated(
+        response=np.asarray(design.response.design_matrix),
+        common=common,
+        labels=labels,
+        offsets=offsets,
+        groups=groups,
+        levels=levels,
+    )
+
+
+_PROPORTION_CALLS = ("p", "prop", "proportion")
+
+
+def raw_response(spec: FormulaSpec, data: Any, namespace: Mapping[str, Any]) -> np.ndarray | None:
+    """The response as the data hold it, before formulae codes or checks it.
+
+    A bare column (formulae would silently code a text column as 0/1) or the
+    successes and trials of ``p(k, n)`` (formulae's own check does not say which
+    rows); None for any other response, which only :func:`evaluate` can compute.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"k": [1, 2], "x": [0.0, 1.0]})
+    >>> raw_response(parse("p(k, 10) ~ x"), data, {}).tolist()
+    [[1, 10], [2, 10]]
+    """
+    component = spec._description().response.term.components[0]
+    if isinstance(component, Variable):
+        if component.reference is None and component.name in data.columns:
+            return data[component.name].to_numpy()
+        return None
+    call = component.call
+    if call.callee not in _PROPORTION_CALLS or len(call.args) != 2 or call.kwargs:
+        return None
+    columns = []
+    for arg in call.args:
+        if isinstance(arg, LazyVariable) and arg.name in data.columns:
+            columns.append(data[arg.name].to_numpy())
+        elif isinstance(arg, LazyValue):
+            columns.append(np.full(len(data), arg.value))
+        else:
+            return None
+    return np.column_stack(columns)
+
+
+def _evaluation_error(spec: FormulaSpec, data: Any, env: Any, err: Exception) -> FormulaError:
+    """Which term failed, found by evaluating each term of a fresh copy on its own."""
+    model = copy.deepcopy(spec._description())
+    terms: list[Any] = []
+    if isinstance(model.response, Response):
+        terms.append(model.response.term)
+    terms += [term for term in model.common_terms if isinstance(term, Term)]
+    terms += list(model.group_terms)
+    for term in terms:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                term.set_type(data, env)
+        except Exception as term_err:
+            return FormulaError(
+                f"cannot evaluate term {_term_text(term)!r} of formula {spec.text or str(spec)!r} "
+                f"on the data: {type(term_err).__name__}: {term_err}"
+            )
+    return FormulaError(
+        f"cannot build the design of formula {spec.text or str(spec)!r}: "
+        f"{type(err).__name__}: {err}"
+    )
+
+
+def _term_text(term: Any) -> str:
+    if isinstance(term, GroupSpecificTerm):
+        expr = "1" if isinstance(term.expr, Intercept) else term.expr.name
+        return f"{expr}|{term.factor.name}"
+    return str(term.name)
+
+
+# --------------------------------------------------------------------------- namespaces
+
+
+def caller_namespace(depth: int = 1) -> dict[str, Any]:
+    """The names visible in the frame ``depth`` levels above the caller: globals, then locals.
+
+    A formula's names resolve here as they do when the caller calls Bambi itself.
+    """
+    frame = inspect.currentframe()
+    try:
+        for _ in range(depth + 1):
+            if frame is None or frame.f_back is None:
+                return {}
+            frame = frame.f_back
+        return {**frame.f_globals, **frame.f_locals}
+    finally:
+        del frame

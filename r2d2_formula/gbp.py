@@ -35,16 +35,19 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from scipy import optimize, special
 
 from r2d2_formula.errors import FamilyError, PriorError, R2D2Error
-from r2d2_formula.r2 import NUMPY, FamilyR2, family_r2
+from r2d2_formula.families import family_r2
+from r2d2_formula.r2 import NUMPY, FamilyR2
 from r2d2_formula.wprior import _log_beta_pdf_from_logit, solve_w
 
 __all__ = [
+    "GBPW",
     "DEFAULT_THETA",
     "LOG_W_STEP",
     "PENALTY",
@@ -513,3 +516,32 @@ def implied_r2_ks(
         logit_r = fam.logit_r2(w, _finite("beta0", beta0), theta, NUMPY)
     beta_cdf = special.betainc(a, b, special.expit(logit_r))
     return float(np.max(np.abs(beta_cdf - levels)))
+
+
+@dataclass(frozen=True)
+class GBPW:
+    """The paper's recommendation: W ~ GBP(a*, b*, c*, d*), fitted before sampling.
+
+    The parameters come from :func:`r2d2_formula.gbp.fit_gbp` at one intercept
+    (g(ȳ)) and one value of the family parameters; W's prior then no longer
+    moves with them, so R² follows Beta(a, b) only approximately, and less so
+    the further the intercept moves from where the GBP was fitted.
+    """
+
+    shape_a: float
+    shape_b: float
+    power: float
+    scale: float
+    fitted_at: float
+
+    def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+        a, b, c, d = self.shape_a, self.shape_b, self.power, self.scale
+        log_u = c * (ops.log(W) - math.log(d))
+        log_norm = math.log(c) - math.log(d) - float(special.betaln(a, b))
+        return log_norm + (a - 1.0 / c) * log_u - (a + b) * ops.logaddexp(0.0, log_u)
+
+    def random(
+        self, beta0: Any, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
+    ) -> np.ndarray:
+        gbp = GeneralizedBetaPrime(self.shape_a, self.shape_b, self.power, self.scale)
+        return gbp.rvs(rng, size=size)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import math
+import types
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,28 +26,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from r2d2_formula._validation import RESERVED_NAMES, check_concentration
 from r2d2_formula.centring import noncentred_terms
-from r2d2_formula.errors import DataError, FormulaError, PriorError, UnsupportedError
+from r2d2_formula.design import Design, GroupBlock
+from r2d2_formula.errors import FormulaError, R2D2Error, UnsupportedError
+from r2d2_formula.families import Family
+from r2d2_formula.formula import FormulaSpec
+from r2d2_formula.gbp import GBPW, fit_gbp
+from r2d2_formula.links import Link
 from r2d2_formula.prior import R2D2
-from r2d2_formula.r2 import (
-    DEFAULT_LINKS,
-    NUMPY,
-    FamilyR2,
-    Poisson,
-    PoissonOffset,
-    family_r2,
-    pytensor_ops,
-)
-from r2d2_formula.wprior import GBPW, ExactW, LinearW, WPrior, log_w_guess
+from r2d2_formula.r2 import NUMPY, FamilyR2, pytensor_ops
+from r2d2_formula.wprior import ExactW, LinearW, log_w_guess
+
+WPrior = ExactW | LinearW | GBPW
 
 __all__ = ["COMPONENT_DIM", "RESERVED_NAMES", "Component", "Plan", "build_bambi_model"]
 
 #: Dimension of ``phi`` in the posterior.
 COMPONENT_DIM = "r2d2_component"
-#: Names the R2D2 layer adds to the model; a data column may not use them.
-RESERVED_NAMES = ("R2", "R2_max", "W", "phi")
-#: Intercept prior SD on the link scale for non-Gaussian families (Gaussian: 2.5 SD(y)).
-INTERCEPT_SD = 2.5
 
 
 @dataclass(frozen=True)
@@ -92,31 +90,54 @@ class Plan:
         return dict(self.noncentered)[term]
 
 
+def bambi_namespace() -> dict[str, Any]:
+    """The functions Bambi adds where a formula is evaluated (``log``, ``censored``, ...)."""
+    from bambi.transformations import transformations_namespace
+
+    return dict(transformations_namespace)
+
+
+def _call(__factory: Any, __args: tuple, __kwargs: dict) -> Any:
+    return __factory(*__args, **__kwargs)
+
+
+# formulae looks a formula's names up first in the frame that calls bambi.Model, so
+# that frame must not shadow the user's names: this caller has no globals of its own.
+_construct = types.FunctionType(_call.__code__, {"__builtins__": {}})
+
+
 def build_bambi_model(
-    formula: str,
+    spec: FormulaSpec,
     data: pd.DataFrame,
-    family: str,
-    link: str | None,
+    family: Family,
+    link: Link,
     prior: R2D2,
     noncentered: bool | str,
+    namespace: Mapping[str, Any],
+    terms: tuple[list[str], list[str]],
 ) -> tuple[Any, Plan]:
     """A ``bambi.Model`` carrying the R2D2 prior, and the plan behind it.
 
+    Everything has been validated (:mod:`r2d2_formula._validation`); ``namespace``
+    holds the names of the user's session the formula may call; ``terms`` the
+    population and group term names formulae's design gave on the same data.
     ``noncentered`` is True, False or "auto" (decided per term by
     :mod:`r2d2_formula.centring`).
     """
-    model = _bambi_model(formula, data, family, link or DEFAULT_LINKS[family])
+    model = _bambi_model(spec, data, family, link, namespace)
     parent = _parent_component(model)
-    family_r2_ = _family_r2(model, parent, family, link)
+    _check_terms_agree(spec, parent, terms)
+    response = np.asarray(model.response_term.data)
+    offsets = [np.asarray(t.data, float).reshape(-1) for t in parent.offset_terms.values()]
+    family_r2_ = family.r2(
+        link, trials=family.domain.trials(response), offsets=sum(offsets) if offsets else None
+    )
     components = _components(parent, prior.autoscale)
-    if not components:
-        raise FormulaError(
-            f"{formula!r} has no term besides the intercept, so there is nothing to put the "
-            "R2D2 prior on; add a predictor or a group-level term."
-        )
     theta = _theta_prior_medians(model, family_r2_)
-    intercept_mean = _intercept_mean(model, family_r2_, theta)
-    concentration = _concentration_vector(prior.concentration, components)
+    intercept_mean, intercept_sd = family.intercept_prior(response, family_r2_, theta)
+    concentration = check_concentration(
+        prior.concentration, [c.name for c in components], [c.term for c in components]
+    )
     log_w_init = log_w_guess(family_r2_, prior.r2_mean, intercept_mean, theta)
     plan = Plan(
         components=components,
@@ -131,43 +152,35 @@ def build_bambi_model(
         intercept_mean=intercept_mean,
         theta_median=tuple(theta.items()),
     )
-    model.set_priors(priors=_priors(model, parent, plan, intercept_mean))
+    model.set_priors(priors=_priors(parent, plan, intercept_mean, intercept_sd))
     return model, plan
 
 
-def _bambi_model(formula: str, data: pd.DataFrame, family: str, link: str) -> Any:
+def _bambi_model(
+    spec: FormulaSpec, data: pd.DataFrame, family: Family, link: Link, namespace: Mapping
+) -> Any:
     import bambi as bmb
 
+    formula = spec.text or str(spec)
+    kwargs = {"family": family.name, "link": link.name, "extra_namespace": dict(namespace)}
     try:
-        return bmb.Model(formula, data, family=family, link=link)
-    except (ValueError, KeyError, TypeError) as err:
-        if "is constant" in str(err):
-            raise DataError(
-                f"{err} A constant predictor cannot take a share of the variance: drop it "
-                "(the intercept already models a constant)."
-            ) from err
-        raise FormulaError(f"Bambi could not build {formula!r}: {err}") from err
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            return _construct(bmb.Model, (formula, data), kwargs)
+    except Exception as err:  # Bambi raises ValueError, KeyError, TypeError, ...
+        # Validation ran first, so this is a formula Bambi itself refuses.
+        raise FormulaError(f"Bambi cannot build {formula!r}: {type(err).__name__}: {err}") from err
 
 
-def _family_r2(model: Any, parent: Any, family: str, link: str | None) -> FamilyR2:
-    """The R² calculator, with the binomial trials and the offsets read from the data."""
-    trials = _harmonic_trials(model) if family == "binomial" else 1.0
-    family_r2_ = family_r2(family, link, trials=trials)
-    if not parent.offset_terms:
-        return family_r2_
-    if isinstance(family_r2_, Poisson):
-        offsets = sum(
-            np.asarray(t.data, dtype=float).reshape(-1) for t in parent.offset_terms.values()
+def _check_terms_agree(spec: FormulaSpec, parent: Any, ours: tuple[list, list]) -> None:
+    """Bambi's terms are those of our evaluation of the parse (else it is a bug of ours)."""
+    theirs = (list(parent.common_terms), list(parent.group_specific_terms))
+    ours = (list(ours[0]), list(ours[1]))
+    if ours != theirs:
+        raise R2D2Error(
+            f"internal error: the formula {spec.text!r} parses to terms {ours} here but Bambi "
+            f"built {theirs}; please report it."
         )
-        return PoissonOffset.from_offsets(offsets)
-    raise UnsupportedError(
-        f"offset terms ({', '.join(parent.offset_terms)}) are supported for the poisson family "
-        f"only; the R² of a {family!r} model with offsets has no implementation here, and no "
-        "approximation is substituted silently."
-    )
-
-
-# --- reading the Bambi model ---------------------------------------------------------------
 
 
 def _parent_component(model: Any) -> Any:
@@ -181,9 +194,7 @@ def _parent_component(model: Any) -> Any:
     return model.parameters[parent]
 
 
-def _harmonic_trials(model: Any) -> float:
-    trials = np.asarray(model.response_term.data)[:, 1].astype(float)
-    return float(1.0 / np.mean(1.0 / trials))
+# --- reading the Bambi model ---------------------------------------------------------------
 
 
 def _column_names(term: Any, levels_key: str) -> list[str]:
@@ -228,12 +239,7 @@ def _scaled(
     observations: float,
     magnitudes: np.ndarray,
 ) -> list:
-    for label, spread in zip(labels, spreads, strict=True):
-        if not spread > 0:
-            raise DataError(
-                f"design column {label!r} of term {term!r} is constant (variance {spread:g}); "
-                "it cannot take a share of the variance. Drop it or check the data."
-            )
+    # Constant columns were refused by validation.
     return [
         Component(
             name=label,
@@ -273,50 +279,11 @@ def _centring(
     return tuple(noncentred_terms(terms, prior_variance, information, magnitudes).items())
 
 
-def _intercept_mean(model: Any, family: FamilyR2, theta: dict[str, float]) -> float:
-    """g(mean response): the centre of the intercept prior and of W's starting point."""
-    y = np.asarray(model.response_term.data, dtype=float)
-    if family.name == "binomial":
-        mean = float(np.sum(y[:, 0]) / np.sum(y[:, 1]))
-    else:
-        mean = float(np.mean(y))
-    n = len(y)
-    if family.name in ("bernoulli", "binomial"):
-        mean = min(max(mean, 0.5 / n), 1 - 0.5 / n)
-    elif family.link == "log":
-        mean = max(mean, 0.5 / n)
-    return family.link_of_mean(mean, theta)
-
-
-def _concentration_vector(
-    concentration: float | Mapping[str, float] | tuple, components: tuple[Component, ...]
-) -> tuple[float, ...]:
-    if isinstance(concentration, float):
-        return (concentration,) * len(components)
-    if isinstance(concentration, Mapping):
-        known = {c.name for c in components} | {c.term for c in components}
-        unknown = sorted(set(concentration) - known)
-        if unknown:
-            raise PriorError(
-                f"concentration names {unknown} that are not model components; "
-                f"components are {sorted(known)}."
-            )
-        return tuple(concentration.get(c.name, concentration.get(c.term, 1.0)) for c in components)
-    if len(concentration) != len(components):
-        raise PriorError(
-            f"concentration has {len(concentration)} values but the model has "
-            f"{len(components)} components: {[c.name for c in components]}."
-        )
-    return tuple(concentration)
-
-
 def _w_prior(prior: R2D2, family: FamilyR2, intercept_mean: float, theta: dict) -> WPrior:
     if prior.method == "exact":
         return ExactW(family, prior.a, prior.b)
     if prior.method == "linear":
         return LinearW(family, prior.a, prior.b)
-    from r2d2_formula.gbp import fit_gbp
-
     params = fit_gbp(family, intercept_mean, prior.a, prior.b, theta)
     return GBPW(*params, fitted_at=intercept_mean)
 
@@ -343,13 +310,13 @@ def _prior_median(distribution: str, args: tuple[tuple[str, float], ...]) -> flo
     return float(np.median(pm.draw(dist, draws=4001, random_seed=0, mode="FAST_COMPILE")))
 
 
-def _priors(model: Any, parent: Any, plan: Plan, intercept_mean: float) -> dict[str, Any]:
+def _priors(parent: Any, plan: Plan, intercept_mean: float, intercept_sd: float) -> dict:
     import bambi as bmb
 
     priors: dict[str, Any] = {}
     if parent.intercept_term is not None:
         priors[parent.intercept_term.name] = bmb.Prior(
-            "Normal", mu=intercept_mean, sigma=_intercept_sd(model, plan.family)
+            "Normal", mu=intercept_mean, sigma=intercept_sd
         )
     for name in parent.common_terms:
         dist = functools.partial(_coefficient, plan=plan, indices=plan.indices(name), term=name)
@@ -363,12 +330,6 @@ def _priors(model: Any, parent: Any, plan: Plan, intercept_mean: float) -> dict[
             noncentered=plan.is_noncentred(name),
         )
     return priors
-
-
-def _intercept_sd(model: Any, family: FamilyR2) -> float:
-    if family.name == "gaussian":
-        return INTERCEPT_SD * float(np.std(np.asarray(model.response_term.data, dtype=float)))
-    return INTERCEPT_SD
 
 
 def _coefficient(
@@ -451,24 +412,6 @@ def _add_hyperpriors(model: Any, plan: Plan) -> None:
         pm.Dirichlet("phi", a=np.array(plan.concentration), dims=COMPONENT_DIM)
 
 
-def check_reserved(columns: Any) -> None:
-    """A data column may not shadow a variable the R2D2 layer adds."""
-    clash = sorted(set(map(str, columns)) & set(RESERVED_NAMES))
-    if clash:
-        raise FormulaError(
-            f"data column(s) {clash} clash with the R2D2 variables {list(RESERVED_NAMES)}; "
-            "rename them before fitting."
-        )
-
-
-def group_levels(model: Any) -> dict[str, int]:
-    """Number of levels of each grouping factor of a Bambi model."""
-    parent = model.parameters[model.family.likelihood.parent]
-    return {
-        name.split("|")[1]: len(term.groups) for name, term in parent.group_specific_terms.items()
-    }
-
-
 def summary_variables(model: Any, plan: Plan) -> list[str]:
     """Posterior variables a summary shows: intercept, coefficients, group SDs, family, R2D2."""
     parent = model.parameters[model.family.likelihood.parent]
@@ -519,8 +462,6 @@ def draw_intercept_and_theta(model: Any, plan: Plan, draws: int, rng: np.random.
 
 def read_design(model: Any, plan: Plan, formula: str) -> Any:
     """The :class:`~r2d2_formula.design.Design` of a built Bambi model and its plan."""
-    from r2d2_formula.design import Design, GroupBlock
-
     parent = model.parameters[model.family.likelihood.parent]
     response = np.asarray(model.response_term.data)
     trials = response[:, 1] if response.ndim == 2 else None
@@ -597,3 +538,14 @@ def variance_contributions(idata: Any, plan: Plan) -> np.ndarray:
     """
     posterior = idata.posterior
     return np.array([c.spread * _component_draws(posterior, c) ** 2 for c in plan.components])
+
+
+def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:
+    """Predictions that ``bambi.Model.predict`` wrote, as (sample, observation, ...)."""
+    if kind == "response":
+        name = model.response_component.term.name
+        values = idata.posterior_predictive[name]
+    else:
+        values = idata.posterior[model.family.likelihood.parent]
+    array = np.asarray(values, dtype=float)
+    return array.reshape(-1, *array.shape[2:])

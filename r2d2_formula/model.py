@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from r2d2_formula import _validation, inject
-from r2d2_formula.errors import DataError, PriorError
+from r2d2_formula.design import Design
+from r2d2_formula.errors import DataError
+from r2d2_formula.formula import CONTRASTS, FormulaSpec, caller_namespace, evaluate, parse
 from r2d2_formula.prior import R2D2
 
-__all__ = ["DEFAULT_FIT", "Model"]
+__all__ = ["DEFAULT_FIT", "Model", "design"]
 
 #: Sampler settings used unless the caller overrides them (see the README's
 #: "Sampling defaults" for the measurements behind them).
@@ -32,9 +34,12 @@ class Model:
 
     Parameters
     ----------
-    formula : str
-        A Bambi/lme4 formula, e.g. ``"y ~ x1 + x2 + (1|school)"``; binomial
-        responses are written ``"p(successes, trials) ~ ..."``.
+    formula : str or FormulaSpec
+        A Bambi/lme4 formula, e.g. ``"y ~ x1 + x2 + (1|school)"``, or the result of
+        :func:`r2d2_formula.parse`; binomial responses are written
+        ``"p(successes, trials) ~ ..."``. Anything Bambi reads: transformations
+        (``np.log(x)``, ``poly(x, 2)``, ``bs(x, df=4)``, ``C(c, levels=...)``),
+        interactions, ``(x|g)``, nested and crossed groups, ``offset()``.
     data : pandas.DataFrame
         The data. It is copied; the caller's frame is never modified.
     family : str
@@ -52,6 +57,18 @@ class Model:
         always, group terms with enough data per level. True or False applies
         one choice to every term. The README's "Sampling defaults" gives the
         measurements behind the rule.
+    namespace : mapping, optional
+        Names the formula may use besides the data's columns (functions, arrays,
+        contrast classes). By default the caller's names, as Bambi does: a
+        function defined in a notebook can be called in a formula.
+
+    Raises
+    ------
+    R2D2Error
+        Before anything is built, for any invalid argument, formula or data: a
+        :class:`FamilyError`, :class:`PriorError`, :class:`ArgumentError`,
+        :class:`FormulaError`, :class:`DataError` or :class:`UnsupportedError`
+        that names the offending value.
 
     Examples
     --------
@@ -64,37 +81,49 @@ class Model:
 
     def __init__(
         self,
-        formula: str,
+        formula: str | FormulaSpec,
         data: pd.DataFrame,
         family: str = "gaussian",
         prior: R2D2 | None = None,
         *,
         link: str | None = None,
         noncentered: bool | str = "auto",
+        namespace: Mapping[str, Any] | None = None,
     ) -> None:
-        family, link = _validation.check_family(family, link)
-        prior = R2D2() if prior is None else prior
-        if not isinstance(prior, R2D2):
-            raise PriorError(f"prior must be an R2D2 instance, got {type(prior).__name__}.")
+        family_, link_ = _validation.check_family(family, link)
+        prior = _validation.check_prior(prior)
+        noncentered = _validation.check_noncentered(noncentered)
+        spec = formula if isinstance(formula, FormulaSpec) else parse(formula)
         data = _validation.check_data(data)
-        _validation.check_formula_columns(formula, data)
-        inject.check_reserved(data.columns)
-        response, response_name = _evaluate_response(formula, data)
-        _validation.check_response(family, response, response_name)
-        if noncentered not in ("auto", True, False):
-            raise PriorError(f"noncentered must be 'auto', True or False, got {noncentered!r}.")
-        self.formula = formula
-        self.family = family
+        user = caller_namespace() if namespace is None else dict(namespace)
+        # Bambi's own functions first, the caller's names over them, as in Bambi.
+        full = {**CONTRASTS, **inject.bambi_namespace(), **user}
+        _validation.check_response_call(spec)
+        _validation.check_terms(spec)
+        _validation.check_columns(spec, data, full)
+        _validation.check_raw_response(spec, family_, data, full)
+        evaluated = evaluate(spec, data, full)
+        _validation.check_design(spec, family_, evaluated, data.index)
+        self.spec = spec
+        self.formula = spec.text or str(spec)
+        self.family = family_.name
         self.noncentered = noncentered
         self.prior = prior
         self.data = data
+        self.namespace = user
         self.bambi_model, self.plan = inject.build_bambi_model(
-            formula, data, family, link, prior, noncentered
+            spec,
+            data,
+            family_,
+            link_,
+            prior,
+            noncentered,
+            user,
+            terms=(list(evaluated.common), list(evaluated.groups)),
         )
-        _validation.check_groups(inject.group_levels(self.bambi_model))
 
     @property
-    def design(self):
+    def design(self) -> Design:
         """The :class:`~r2d2_formula.design.Design`: the data as the fitted model sees them."""
         return inject.read_design(self.bambi_model, self.plan, self.formula)
 
@@ -105,6 +134,7 @@ class Model:
 
     @property
     def link(self) -> str:
+        """The link function's name."""
         return self.plan.family.link
 
     def fit(self, **kwargs: Any) -> Any:
@@ -125,7 +155,7 @@ class Model:
         >>> sorted(v for v in idata.posterior.data_vars if v in ("R2", "W", "phi"))
         ['R2', 'W', 'phi']
         """
-        settings = {**DEFAULT_FIT, **kwargs}
+        settings = _validation.check_sampler({**DEFAULT_FIT, **kwargs})
         if settings["inference_method"] == "pymc":
             # PyMC counts half the CPUs (it assumes hyper-threads); run one chain per core.
             settings.setdefault("cores", min(settings["chains"], os.cpu_count() or 1))
@@ -149,17 +179,16 @@ class Model:
         ``sample_new_levels = "uncertainty"``). An unseen level of a categorical
         *predictor* raises :class:`DataError`.
         """
-        if kind not in ("response_params", "response"):
-            raise ValueError(f"kind must be 'response_params' or 'response', got {kind!r}.")
+        kind = _validation.check_kind(kind)
         new_data = None
         if data is not None:
-            new_data = _validation.check_data(data)
+            new_data = _validation.check_new_data(self.spec, self.data, data, self.namespace)
         with warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", message=".*sample_new_groups.*", category=FutureWarning
             )
             try:
-                return self.bambi_model.predict(
+                out = self.bambi_model.predict(
                     idata,
                     kind=kind,
                     data=new_data,
@@ -167,8 +196,10 @@ class Model:
                     sample_new_groups=True,
                     random_seed=random_seed,
                 )
-            except ValueError as err:
+            except (ValueError, KeyError, TypeError) as err:
                 raise DataError(f"cannot predict for the new data: {err}") from err
+        _check_finite_predictions(self.bambi_model, idata if inplace else out, kind, new_data)
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -177,29 +208,39 @@ class Model:
         )
 
 
-_BINOMIAL_RESPONSE = re.compile(r"p\(\s*(\w+)\s*,\s*(\w+)\s*\)")
+def _check_finite_predictions(model: Any, idata: Any, kind: str, new_data: Any) -> None:
+    """A prediction that overflowed is an error naming the rows, never a silent NaN."""
+    values = inject.prediction_draws(model, idata, kind)
+    bad = ~np.isfinite(values).all(axis=0)
+    if bad.any():
+        rows = list(np.flatnonzero(bad)[:5]) if new_data is None else list(new_data.index[bad][:5])
+        raise DataError(
+            f"predictions are not finite at row(s) {rows}: the predictors there are so far "
+            "from the fitted data that the mean overflows."
+        )
 
 
-def _evaluate_response(formula: str, data: pd.DataFrame) -> tuple[np.ndarray, str]:
-    import formulae as fm
+def design(
+    formula: str,
+    data: pd.DataFrame,
+    family: str = "gaussian",
+    *,
+    link: str | None = None,
+    prior: R2D2 | None = None,
+    namespace: Mapping[str, Any] | None = None,
+) -> Design:
+    """The design of ``formula`` on ``data``, exactly as :class:`Model` fits it.
 
-    response = formula.split("~", 1)[0].strip()
-    counts = _BINOMIAL_RESPONSE.fullmatch(response)
-    if counts and {counts[1], counts[2]} <= set(data.columns):
-        # Checked here rather than by formulae, whose error would not say which rows.
-        return data[[counts[1], counts[2]]].to_numpy(), response
-    try:
-        matrix = fm.design_matrices(f"{response} ~ 1", data).response
-    except Exception as err:  # formulae has no common error base class
-        from r2d2_formula.errors import FormulaError
-
-        raise FormulaError(f"cannot evaluate the response {response!r}: {err}") from err
-    values = np.asarray(matrix)
-    if response in data.columns and not _is_numeric_or_bool(data[response]):
-        # formulae silently codes a text response as 0/1 with a level of its choosing.
-        values = data[response].to_numpy()
-    return values, response
-
-
-def _is_numeric_or_bool(column: pd.Series) -> bool:
-    return pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column)
+    Examples
+    --------
+    >>> import pandas as pd, r2d2_formula as rf
+    >>> data = pd.DataFrame({"y": [1, 0, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2],
+    ...                      "g": ["a", "b", "a", "b", "a", "b"]})
+    >>> d = rf.design("y ~ x + (1|g)", data, family="poisson")
+    >>> list(d.components["component"])
+    ['x', '1|g']
+    >>> d.groups[0].levels
+    ('a', 'b')
+    """
+    namespace = caller_namespace() if namespace is None else namespace
+    return Model(formula, data, family, prior, link=link, namespace=namespace).design

@@ -7,13 +7,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy import stats
-
-if TYPE_CHECKING:
-    from r2d2_formula.results import FitResult
 
 __all__ = ["plot_phi", "plot_ppc", "plot_r2"]
 
@@ -32,7 +29,7 @@ def _figure(width: float = 6.4, height: float = 4.0) -> tuple[Any, Any]:
     return plt.subplots(figsize=(width, height), layout="constrained")
 
 
-def plot_r2(result: FitResult) -> Any:
+def plot_r2(result: Any) -> Any:
     """Histogram of prior and posterior R² (R²/R²max for bounded families) and the Beta target.
 
     Examples
@@ -72,7 +69,7 @@ def plot_r2(result: FitResult) -> Any:
     return fig
 
 
-def plot_phi(result: FitResult) -> Any:
+def plot_phi(result: Any) -> Any:
     """Posterior mean, 50% and 90% intervals of each φ_k, with the prior mean ξ_k / Σ ξ."""
     table = result.decomposition()
     phi = np.asarray(result.idata.posterior["phi"].stack(sample=("chain", "draw")))
@@ -101,7 +98,7 @@ def plot_phi(result: FitResult) -> Any:
     return fig
 
 
-def plot_ppc(result: FitResult, random_seed: int = 0, n_lines: int = 50) -> Any:
+def plot_ppc(result: Any, random_seed: int = 0, n_lines: int = 50) -> Any:
     """Observed response distribution against posterior predictive replicates.
 
     Counts and binary responses: observed frequency of each value (bars) with the

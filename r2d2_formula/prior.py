@@ -18,6 +18,11 @@ __all__ = ["METHODS", "R2D2"]
 
 #: The W-prior methods, see ``R2D2.method``.
 METHODS = ("exact", "gbp", "linear")
+#: Defaults of the prior, in one place (the CLI reads them too).
+DEFAULT_R2_MEAN = 0.5
+DEFAULT_R2_PRECISION = 2.0
+DEFAULT_CONCENTRATION = 1.0
+DEFAULT_METHOD = "exact"
 
 Concentration = float | Mapping[str, float] | Sequence[float]
 
@@ -94,8 +99,8 @@ class R2D2:
         self,
         r2_mean: float | None = None,
         r2_precision: float | None = None,
-        concentration: Concentration = 1.0,
-        method: str = "exact",
+        concentration: Concentration = DEFAULT_CONCENTRATION,
+        method: str = DEFAULT_METHOD,
         *,
         a: float | None = None,
         b: float | None = None,
@@ -160,8 +165,10 @@ def _beta_parameters(
         if a is None or b is None:
             raise PriorError(f"give both a and b (got a={a!r}, b={b!r}).")
         return _positive_finite("a", a), _positive_finite("b", b)
-    mean = 0.5 if r2_mean is None else r2_mean
+    mean = DEFAULT_R2_MEAN if r2_mean is None else r2_mean
     if isinstance(mean, bool) or not isinstance(mean, Real) or not 0 < float(mean) < 1:
         raise PriorError(f"r2_mean must lie strictly between 0 and 1, got {mean!r}.")
-    precision = _positive_finite("r2_precision", 2.0 if r2_precision is None else r2_precision)
+    precision = _positive_finite(
+        "r2_precision", DEFAULT_R2_PRECISION if r2_precision is None else r2_precision
+    )
     return float(mean) * precision, (1 - float(mean)) * precision

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import special
 
 from r2d2_formula.errors import FamilyError, UnsupportedError
+from r2d2_formula.links import LINKS, LatentLink
 
 __all__ = [
     "NUMPY",
@@ -43,7 +44,6 @@ __all__ = [
     "NegativeBinomial",
     "Poisson",
     "ZeroInflatedPoisson",
-    "family_r2",
     "pytensor_ops",
 ]
 
@@ -431,42 +431,12 @@ class ZeroInflatedPoissonQuadrature(TiltedQuadrature):
 
 # --- bernoulli and binomial: quadrature ---------------------------------------------------
 
-_LATENT_LINKS = ("logit", "probit", "cloglog")
-_SYMMETRIC_LINKS = ("logit", "probit")
 _GH_NODES = 64
-#: Node range (where the latent density exceeds ~1e-17 of its peak) and trapezoidal step.
-_LATENT_GRID = {
-    "logit": (-40.0, 40.0, 0.5),
-    "probit": (-9.0, 9.0, 0.5),
-    "cloglog": (-40.0, 4.0, 0.25),
-}
 #: W below which the second-order expansion in W is used (quadrature loses digits there).
 TAYLOR_SWITCH_W = 1e-6
 #: W below which Gauss–Hermite in z is used, and above which the latent-variable rule.
 LATENT_SWITCH_W = 1.0
 _FLOOR = 1e-300
-
-
-def _link_log_cdf(link: str, eta: Any, ops: SimpleNamespace) -> tuple[Any, Any]:
-    """log p and log q, p = F(η) the inverse link and q = 1 − p, without under- or overflow."""
-    if link == "logit":
-        return -ops.softplus(-eta), -ops.softplus(eta)
-    if link == "probit":
-        return ops.log_normal_cdf(eta), ops.log_normal_cdf(-eta)
-    u = ops.exp(eta)
-    return ops.log(-ops.expm1(-u)), -u
-
-
-def _link_expansion(link: str, eta: Any, ops: SimpleNamespace) -> tuple[Any, Any, Any]:
-    """At η: log F', F''/F' and F'''/F' (what the small-W expansion needs)."""
-    if link == "logit":
-        log_p, log_q = _link_log_cdf(link, eta, ops)
-        p, q = ops.exp(log_p), ops.exp(log_q)
-        return log_p + log_q, q - p, 1.0 - 6.0 * p * q
-    if link == "probit":
-        return -0.5 * eta**2 - 0.5 * math.log(2 * math.pi), -eta, eta**2 - 1.0
-    u = ops.exp(eta)
-    return eta - u, 1.0 - u, (1.0 - u) ** 2 - u
 
 
 def _log_variance(log_x: Any, log_w: np.ndarray, ops: SimpleNamespace) -> tuple[Any, Any]:
@@ -489,7 +459,7 @@ def _hermite_rule() -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.cache
-def _latent_rule(link: str) -> tuple[np.ndarray, ...]:
+def _latent_rule(link: LatentLink) -> tuple[np.ndarray, ...]:
     """Trapezoidal nodes m and log-weights for one latent draw, the max and the min of two.
 
     The link's inverse is the CDF F of a latent variable (logistic, normal,
@@ -497,17 +467,12 @@ def _latent_rule(link: str) -> tuple[np.ndarray, ...]:
     the trapezoidal rule converges geometrically: with step h and strip half-width
     d it errs by about e^(-2πd/h) times the density's growth off the axis. Logistic
     (d = π) and normal (no pole) reach 1e-15 at h = 0.5; the Gumbel density grows
-    fast off the axis at d = π/2, so it takes h = 0.25.
+    fast off the axis at d = π/2, so it takes h = 0.25 (each link's ``grid``).
     """
-    low, high, step = _LATENT_GRID[link]
+    low, high, step = link.grid
     m = np.arange(low, high + step / 2, step)
-    log_cdf, log_survival = _link_log_cdf(link, m, NUMPY)
-    if link == "logit":
-        log_density = log_cdf + log_survival
-    elif link == "probit":
-        log_density = -0.5 * m**2
-    else:
-        log_density = m - np.exp(m)
+    log_cdf, log_survival = link.log_cdf(m, NUMPY)
+    log_density = link.log_density(m)
     logs = [log_density, log_cdf + log_density, log_survival + log_density]
     return (m, *(lw - special.logsumexp(lw) for lw in logs))
 
@@ -528,17 +493,23 @@ class Binary(FamilyR2):
     name: str = field(init=False, default="bernoulli")
 
     def __post_init__(self) -> None:
-        if self.link not in _LATENT_LINKS:
+        if not isinstance(LINKS.get(self.link), LatentLink):
+            latent = [name for name, link in LINKS.items() if isinstance(link, LatentLink)]
             raise UnsupportedError(
                 f"link {self.link!r} for a binary response is not supported; "
-                f"use one of {', '.join(_LATENT_LINKS)}."
+                f"use one of {', '.join(latent)}."
             )
         if not self.trials >= 1:
             raise FamilyError(f"trials must be >= 1, got {self.trials!r}.")
         object.__setattr__(self, "name", "bernoulli" if self.trials == 1 else "binomial")
 
+    @property
+    def latent(self) -> LatentLink:
+        """The link object: the CDF of the latent variable."""
+        return LINKS[self.link]
+
     def logit_r2(self, W, beta0, theta, ops):
-        if self.link in _SYMMETRIC_LINKS:
+        if self.latent.symmetric:
             # R² is even in β₀ when F(−η) = 1 − F(η); at −|β₀| p is the smaller side.
             beta0 = -ops.abs(beta0)
         if ops is NUMPY:
@@ -576,8 +547,8 @@ class Binary(FamilyR2):
         Var p = F'²W (1 + W(F'''/F' + (F''/F')²/2)) and
         E[p(1 − p)] = F(1 − F) + (W/2)(F''(1 − 2F) − 2F'²), all at β₀.
         """
-        log_slope, curv, third = _link_expansion(self.link, beta0, ops)
-        log_p, log_q = _link_log_cdf(self.link, beta0, ops)
+        log_slope, curv, third = self.latent.expansion(beta0, ops)
+        log_p, log_q = self.latent.log_cdf(beta0, ops)
         log_var = 2 * log_slope + ops.log(W) + ops.log1p(W * (third + 0.5 * curv**2))
         slope_over_pq = ops.exp(log_slope - log_p - log_q)
         relative = slope_over_pq * (
@@ -588,21 +559,21 @@ class Binary(FamilyR2):
     def _hermite_log_moments(self, W, beta0, ops):
         z, log_w = _hermite_rule()
         eta = _column(beta0, ops) + _column(ops.sqrt(W), ops) * z
-        log_p, log_q = _link_log_cdf(self.link, eta, ops)
+        log_p, log_q = self.latent.log_cdf(eta, ops)
         log_mean_p, log_var = _log_variance(log_p, log_w, ops)
-        if self.link not in _SYMMETRIC_LINKS:
+        if not self.latent.symmetric:
             _, log_var_q = _log_variance(log_q, log_w, ops)
             log_var = ops.switch(log_mean_p < -math.log(2.0), log_var, log_var_q)
         return log_var, ops.logsumexp(log_w + log_p + log_q, axis=-1)
 
     def _latent_log_moments(self, W, beta0, ops):
-        m, log_one, log_max, log_min = _latent_rule(self.link)
+        m, log_one, log_max, log_min = _latent_rule(self.latent)
         arg = (_column(beta0, ops) - m) / _column(ops.sqrt(W), ops)
         # E p = P(M ≤ η) and E p² = P(max(M₁, M₂) ≤ η).
         log_below = ops.log_normal_cdf(arg)
         first = ops.logsumexp(log_one + log_below, axis=-1)
         second = ops.logsumexp(log_max + log_below, axis=-1)
-        if self.link not in _SYMMETRIC_LINKS:
+        if not self.latent.symmetric:
             # Where p > 1/2 work with q: E q = P(M > η), E q² = P(min(M₁, M₂) > η).
             log_above = ops.log_normal_cdf(-arg)
             use_p = first < -math.log(2.0)
@@ -614,21 +585,17 @@ class Binary(FamilyR2):
         return log_var, log_pq
 
     def moments(self, eta, theta):
-        log_p, log_q = _link_log_cdf(self.link, eta, NUMPY)
+        log_p, log_q = self.latent.log_cdf(eta, NUMPY)
         return np.exp(log_p), np.exp(log_p + log_q) / self.trials
 
     def log_linear_scale(self, beta0, theta, ops):
         # s² = F(1 − F) / (n F'²), all at β₀
-        log_slope, _, _ = _link_expansion(self.link, beta0, ops)
-        log_p, log_q = _link_log_cdf(self.link, beta0, ops)
+        log_slope, _, _ = self.latent.expansion(beta0, ops)
+        log_p, log_q = self.latent.log_cdf(beta0, ops)
         return log_p + log_q - 2 * log_slope - math.log(self.trials)
 
     def link_of_mean(self, mean, theta):
-        if self.link == "logit":
-            return float(special.logit(mean))
-        if self.link == "probit":
-            return float(special.ndtri(mean))
-        return math.log(-math.log1p(-mean))
+        return self.latent.link(mean)
 
 
 def _log1m_exp(x: Any, ops: SimpleNamespace) -> Any:
@@ -639,57 +606,3 @@ def _log1m_exp(x: Any, ops: SimpleNamespace) -> Any:
 def _column(x: Any, ops: SimpleNamespace) -> Any:
     """x with a trailing axis, to broadcast against quadrature nodes."""
     return ops.as_array(x)[..., None]
-
-
-_CLOSED_FORMS = {
-    ("gaussian", "identity"): Gaussian,
-    ("poisson", "log"): Poisson,
-    ("negativebinomial", "log"): NegativeBinomial,
-    ("gamma", "log"): Gamma,
-    ("zero_inflated_poisson", "log"): ZeroInflatedPoisson,
-}
-
-#: The link each family gets when the user names none (gamma: log, not Bambi's inverse).
-DEFAULT_LINKS = {
-    "gaussian": "identity",
-    "poisson": "log",
-    "negativebinomial": "log",
-    "gamma": "log",
-    "zero_inflated_poisson": "log",
-    "bernoulli": "logit",
-    "binomial": "logit",
-}
-
-
-def family_r2(family: str, link: str | None = None, trials: float = 1.0) -> FamilyR2:
-    """The R² calculator of a family and link.
-
-    Parameters
-    ----------
-    family : str
-        Bambi family name.
-    link : str, optional
-        Link name; the family's default (see ``DEFAULT_LINKS``) when omitted.
-    trials : float
-        Harmonic mean of the binomial trials (binomial only).
-
-    Examples
-    --------
-    >>> from r2d2_formula.r2 import family_r2
-    >>> family_r2("bernoulli", "probit").link
-    'probit'
-    """
-    if family not in DEFAULT_LINKS:
-        raise FamilyError(
-            f"family {family!r} is not supported; use one of {', '.join(sorted(DEFAULT_LINKS))}."
-        )
-    link = link or DEFAULT_LINKS[family]
-    if family in ("bernoulli", "binomial"):
-        return Binary(link=link, trials=float(trials))
-    try:
-        return _CLOSED_FORMS[(family, link)]()
-    except KeyError:
-        raise UnsupportedError(
-            f"family {family!r} with link {link!r} is not supported; its R² needs link "
-            f"{DEFAULT_LINKS[family]!r}."
-        ) from None

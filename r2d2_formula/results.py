@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import warnings
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _report, inject, plots
+from r2d2_formula import _report, _validation, inject, plots
 from r2d2_formula.errors import R2D2Error
+from r2d2_formula.formula import parse
 from r2d2_formula.implied import implied_r2
 from r2d2_formula.model import Model
 from r2d2_formula.prior import R2D2
@@ -168,7 +170,13 @@ class FitResult:
     # --- files ---------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Write the posterior and the model specification (with its data) to netCDF."""
+        """Write the posterior and the model specification (with its data) to netCDF.
+
+        The file is data: the formula as text, the prior's numbers, the data as a
+        JSON table, and the values of plain names the formula reads from the session
+        (lists and arrays such as ``levels`` in ``C(x, levels=levels)``). Functions
+        are not saved; see :meth:`load`.
+        """
         import xarray as xr
 
         path = Path(path)
@@ -178,6 +186,7 @@ class FitResult:
             "link": self.model.link,
             "noncentered": self.model.noncentered,
             "prior": _prior_to_dict(self.model.prior),
+            "values": _plain_values(self.model),
         }
         model_group = xr.Dataset(
             {
@@ -192,8 +201,18 @@ class FitResult:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> FitResult:
-        """Read a fit written by :meth:`save`; the model is rebuilt from its saved data."""
+    def load(cls, path: str | Path, namespace: dict[str, Any] | None = None) -> FitResult:
+        """Read a fit written by :meth:`save`; the model is rebuilt from its saved data.
+
+        Loading runs no code from the file. The formula is parsed (which evaluates
+        nothing) and rebuilt only if every function it calls is on the allow-list
+        (formulae's ``C``, ``I``, ``poly``, ``bs``, ``scale``, ``p``, ``offset``, ...;
+        Bambi's ``log``/``exp``/``abs``; and ``np.log``, ``np.sqrt``, ... — see
+        ``r2d2_formula._validation.SAFE_NUMPY_FUNCTIONS``), and every name it reads
+        is a saved column or a saved plain value. Anything else raises
+        :class:`R2D2Error` naming the call; pass ``namespace={"name": object}`` for
+        functions you trust.
+        """
         import xarray as xr
 
         try:
@@ -203,17 +222,19 @@ class FitResult:
         if _MODEL_GROUP not in tree.children:
             raise R2D2Error(f"{str(path)!r} holds ArviZ data but no r2d2_formula model.")
         spec = json.loads(str(tree[_MODEL_GROUP]["spec"].values))
-        from io import StringIO
-
         data = pd.read_json(StringIO(str(tree[_MODEL_GROUP]["data"].values)), orient="table")
         del tree[_MODEL_GROUP]
+        formula = parse(spec["formula"])
+        given = {**spec.get("values", {}), **(namespace or {})}
+        _validation.check_trusted(formula, data, given)
         model = Model(
-            spec["formula"],
+            formula,
             data,
             family=spec["family"],
             prior=R2D2(**spec["prior"]),
             link=spec["link"],
             noncentered=spec["noncentered"],
+            namespace={**_trusted_namespace(), **given},
         )
         return cls(model, tree)
 
@@ -234,6 +255,27 @@ def _prior_to_dict(prior: R2D2) -> dict[str, Any]:
         "method": prior.method,
         "autoscale": prior.autoscale,
     }
+
+
+def _plain_values(model: Model) -> dict[str, Any]:
+    """Session values the formula reads that are plain data (lists of numbers or text)."""
+    values = {}
+    for name in model.spec.variables:
+        value = model.namespace.get(name)
+        if name in model.data.columns or value is None or callable(value):
+            continue
+        if isinstance(value, (list, tuple, np.ndarray)):
+            items = np.asarray(value).tolist()
+            if all(isinstance(item, (str, int, float, bool)) for item in items):
+                values[name] = items
+    return values
+
+
+def _trusted_namespace() -> dict[str, Any]:
+    """What a loaded formula may use: NumPy (its calls are checked first), formulae's contrasts."""
+    from r2d2_formula.formula import CONTRASTS
+
+    return {"np": np, "numpy": np, **CONTRASTS}
 
 
 def _flat(array: Any) -> np.ndarray:

@@ -26,7 +26,7 @@ from scipy.optimize import elementwise
 
 from r2d2_formula.r2 import NUMPY, FamilyR2
 
-__all__ = ["GBPW", "ExactW", "LinearW", "solve_w"]
+__all__ = ["ExactW", "LinearW", "solve_w"]
 
 #: Bracket on log W for root-finding: W from e^-700 to e^700 is finite in float64.
 _LOG_W_LIMIT = 700.0
@@ -102,40 +102,6 @@ class LinearW:
         r = rng.beta(self.a, self.b, size=size)
         log_scale = self.family.log_linear_scale(np.asarray(beta0, dtype=float), theta, NUMPY)
         return np.exp(np.log(r) - np.log1p(-r) + log_scale)
-
-
-@dataclass(frozen=True)
-class GBPW:
-    """The paper's recommendation: W ~ GBP(a*, b*, c*, d*), fitted before sampling.
-
-    The parameters come from :func:`r2d2_formula.gbp.fit_gbp` at one intercept
-    (g(ȳ)) and one value of the family parameters; W's prior then no longer
-    moves with them, so R² follows Beta(a, b) only approximately, and less so
-    the further the intercept moves from where the GBP was fitted.
-    """
-
-    shape_a: float
-    shape_b: float
-    power: float
-    scale: float
-    fitted_at: float
-
-    def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
-        a, b, c, d = self.shape_a, self.shape_b, self.power, self.scale
-        log_u = c * (ops.log(W) - math.log(d))
-        log_norm = math.log(c) - math.log(d) - float(special.betaln(a, b))
-        return log_norm + (a - 1.0 / c) * log_u - (a + b) * ops.logaddexp(0.0, log_u)
-
-    def random(
-        self, beta0: Any, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
-    ) -> np.ndarray:
-        from r2d2_formula.gbp import GeneralizedBetaPrime  # gbp imports this module
-
-        gbp = GeneralizedBetaPrime(self.shape_a, self.shape_b, self.power, self.scale)
-        return gbp.rvs(rng, size=size)
-
-
-WPrior = ExactW | LinearW | GBPW
 
 
 def solve_w(family: FamilyR2, logit_target: Any, beta0: Any, theta: dict[str, Any]) -> np.ndarray:

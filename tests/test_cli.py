@@ -84,3 +84,104 @@ def test_demo_data_is_real_and_categorical():
     assert isinstance(data["herd"].dtype, pd.CategoricalDtype)
     assert data["size"].sum() == 842  # lme4::cbpp: 842 animals in total
     assert EXAMPLES["cbpp"].family == "binomial"
+
+
+@pytest.fixture
+def never_builds(monkeypatch):
+    """Fail the test if a model were built: user errors must be caught before compiling."""
+    from r2d2_formula import inject
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was built before the error was found")
+
+    monkeypatch.setattr(inject, "build_bambi_model", refuse)
+
+
+def _one_line_error(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("", "the file is empty"),
+        ("y,x,g\n", "0 row(s)"),
+        ("y,x\n1,2\n", "1 row(s)"),
+    ],
+    ids=["empty", "header-only", "one-row"],
+)
+def test_unusable_csv_files_give_one_line_and_exit_2(
+    tmp_path, capsys, never_builds, content, fragment
+):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    assert cli.main(["fit", "y ~ x", "--data", str(path)]) == 2
+    assert fragment in _one_line_error(capsys)
+
+
+def test_a_binary_file_is_not_a_csv(tmp_path, capsys, never_builds):
+    path = tmp_path / "data.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert cli.main(["fit", "y ~ x", "--data", str(path)]) == 2
+    assert "cannot read" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        (["--draws", "-5"], "draws must be a whole number >= 1, got -5"),
+        (["--chains", "0"], "chains must be a whole number >= 1, got 0"),
+        (["--tune", "-1"], "tune must be a whole number >= 0"),
+        (["--target-accept", "1.5"], "target_accept must be a number in (0, 1), got 1.5"),
+        (["--r2-mean", "0"], "r2_mean"),
+        (["--concentration", "-1"], "concentration"),
+    ],
+)
+def test_bad_flag_values_fail_before_compiling(csv, capsys, never_builds, flags, fragment):
+    code = cli.main(["fit", "y ~ x + (1|g)", "--data", str(csv), "--family", "poisson", *flags])
+    assert code == 2
+    assert fragment in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--draws", "abc"], ["--family", "poison"], ["--link", "sqrt"], ["--bogus"]],
+)
+def test_malformed_flags_give_one_line_and_exit_2(csv, capsys, flags):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["fit", "y ~ x", "--data", str(csv), *flags])
+    assert info.value.code == 2
+    assert "error" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("formula", "family", "fragment"),
+    [
+        ("y ~ x +* g", "poisson", "cannot parse formula"),
+        ("y ~ x", "bernoulli", "must be 0 or 1"),
+        ("y ~ x + offset(log(x))", "poisson", "offset 'offset(log(x))'"),
+        ("y ~ x", "poisson --link logit", "link"),
+    ],
+)
+def test_bad_formula_or_data_give_one_line(csv, capsys, never_builds, formula, family, fragment):
+    family_flags = ["--family", *family.split()]
+    assert cli.main(["fit", formula, "--data", str(csv), *family_flags]) == 2
+    assert fragment in _one_line_error(capsys)
+
+
+def test_numpy_is_available_to_command_line_formulas(csv, capsys, monkeypatch):
+    from r2d2_formula import model as model_module
+
+    built = []
+    monkeypatch.setattr(
+        model_module.Model, "fit", lambda self, **kwargs: built.append(self.components) or 1 / 0
+    )
+    with pytest.raises(ZeroDivisionError):
+        cli.main(
+            ["fit", "y ~ np.sqrt(np.abs(x)) + (1|g)", "--data", str(csv), "--family", "poisson"]
+        )
+    assert built == [["np.sqrt(np.abs(x))", "1|g"]]

@@ -43,7 +43,7 @@ def test_missing_column_is_named_with_a_suggestion(data):
 
 def test_unparseable_formula(data):
     expect(FormulaError, ["cannot parse formula"], "y ~ x +* z", data)
-    expect(FormulaError, ["must be a string like"], "y x", data)
+    expect(FormulaError, ["no '~'", "write it like"], "y x", data)
 
 
 def test_nan_in_a_used_column_names_column_count_and_rows(data):
@@ -124,19 +124,21 @@ def test_constant_predictor(data):
     expect(DataError, ["'c'", "constant"], "y ~ x + c", data.assign(c=2.0), family="poisson")
 
 
-@pytest.mark.parametrize("name", ["R2", "W", "phi"])
-def test_reserved_column_names(data, name):
+@pytest.mark.parametrize("name", ["R2", "W", "phi", "R2_max"])
+def test_reserved_names_are_refused_only_when_the_formula_reads_them(data, name):
+    clashing = data.assign(**{name: data["z"]})
     expect(
         FormulaError,
-        [f"['{name}']", "clash"],
-        "y ~ x",
-        data.assign(**{name: 1.0}),
+        [f"['{name}']", "R2D2 layer"],
+        f"y ~ x + {name}",
+        clashing,
         family="poisson",
     )
+    assert rf.Model("y ~ x", clashing, family="poisson").components == ["x"]
 
 
 def test_intercept_only_model_has_nothing_to_share(data):
-    expect(FormulaError, ["no term besides the intercept"], "y ~ 1", data, family="poisson")
+    expect(rf.UnsupportedError, ["no term besides the intercept"], "y ~ 1", data, family="poisson")
 
 
 def test_prior_and_data_types(data):
@@ -165,3 +167,184 @@ def test_failed_and_successful_builds_leave_the_data_unchanged(data):
     model = rf.Model("y ~ x + C(g)", data, family="poisson")
     assert model.data is not data
     pd.testing.assert_frame_equal(data, before)
+
+
+# --- every rule runs before a Bambi model is built ------------------------------------------
+
+
+@pytest.fixture
+def never_builds(monkeypatch):
+    """Fail the test if a Bambi model were built: validation must come first."""
+    from r2d2_formula import inject
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Bambi model was built before the error was found")
+
+    monkeypatch.setattr(inject, "build_bambi_model", refuse)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "fragment"),
+    [
+        ({"family": "poisson", "link": "logit"}, rf.UnsupportedError, "link 'logit'"),
+        ({"family": "gaussian", "link": "log"}, rf.UnsupportedError, "link 'log'"),
+        ({"family": "poison"}, FamilyError, "did you mean 'poisson'"),
+        ({"family": "poisson", "noncentered": "yes"}, PriorError, "noncentered"),
+        ({"family": "poisson", "prior": 0.5}, PriorError, "R2D2 instance"),
+    ],
+)
+def test_argument_errors_come_before_any_build(data, never_builds, kwargs, error, fragment):
+    expect(error, [fragment], "y ~ x + (1|g)", data, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        ({"draws": -5}, "draws must be a whole number >= 1, got -5"),
+        ({"draws": 2.5}, "draws must be a whole number"),
+        ({"tune": -1}, "tune must be a whole number >= 0"),
+        ({"chains": 0}, "chains must be a whole number >= 1"),
+        ({"target_accept": 1.0}, "target_accept must be a number in (0, 1)"),
+        ({"target_accept": "high"}, "target_accept"),
+        ({"inference_method": "nutpy"}, "did you mean 'nutpie'"),
+    ],
+)
+def test_sampler_arguments_are_checked_before_building(data, never_builds, settings, fragment):
+    with pytest.raises(rf.ArgumentError) as info:
+        rf.fit("y ~ x + (1|g)", data, family="poisson", **settings)
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_too_few_rows(data, never_builds, rows):
+    expect(DataError, [f"{rows} row(s)", "at least 2"], "y ~ x", data.head(rows), family="poisson")
+
+
+def test_repeated_column_names(data, never_builds):
+    twice = pd.concat([data, data[["x"]]], axis=1)
+    expect(DataError, ["repeated column name(s) ['x']"], "y ~ z", twice, family="poisson")
+
+
+def test_offset_of_a_non_positive_value_names_the_column_and_rows(data, never_builds):
+    exposure = data.assign(t=np.linspace(1.0, 3.0, len(data)))
+    exposure.loc[[4, 9], "t"] = [0.0, -1.0]
+    expect(
+        DataError,
+        ["offset 'offset(log(t))'", "reads 't'", "row(s) [4, 9]"],
+        "y ~ x + offset(log(t))",
+        exposure,
+        family="poisson",
+    )
+
+
+def test_a_transformed_predictor_that_is_not_finite(data, never_builds):
+    expect(DataError, ["term 'np.log(z)'", "reads 'z'"], "y ~ np.log(z)", data, family="poisson")
+
+
+@pytest.mark.parametrize("call", ["censored(y, b)", "weighted(y, b)", "truncated(y, lb=0)"])
+def test_response_transformations_are_refused_with_a_reason(data, never_builds, call):
+    expect(rf.UnsupportedError, [call.split("(")[0], "R²"], f"{call} ~ x", data, family="poisson")
+
+
+def test_offsets_outside_poisson_are_refused_before_building(data, never_builds):
+    expect(
+        rf.UnsupportedError,
+        ["offsets are supported for the poisson family only"],
+        "y ~ x + offset(z)",
+        data,
+        family="negativebinomial",
+    )
+
+
+# --- pandas extension dtypes behave like their NumPy counterparts ----------------------------
+
+
+def test_nullable_dtypes_are_accepted_and_left_alone(data):
+    typed = data.astype(
+        {"y": "Int64", "x": "Float64", "b": "boolean", "g": "string", "z": "float64"}
+    )
+    before = typed.copy(deep=True)
+    counts = rf.Model("y ~ x + (1|g)", typed, family="poisson")
+    binary = rf.Model("b ~ x + (1|g)", typed, family="bernoulli")
+    assert counts.components == binary.components == ["x", "1|g"]
+    assert counts.data["y"].dtype == np.int64 and counts.data["x"].dtype == np.float64
+    pd.testing.assert_frame_equal(typed, before)
+
+
+def test_missing_values_in_nullable_columns_are_named(data, never_builds):
+    typed = data.astype({"y": "Int64"})
+    typed.loc[5, "y"] = pd.NA
+    expect(DataError, ["'y'", "1 missing", "[5]"], "y ~ x", typed, family="poisson")
+
+
+def test_category_and_string_factors_give_the_same_model(data):
+    as_category = rf.Model("y ~ x + (1|g)", data.astype({"g": "category"}), family="poisson")
+    as_string = rf.Model("y ~ x + (1|g)", data.astype({"g": "string"}), family="poisson")
+    assert as_category.components == as_string.components
+    assert as_category.design.groups[0].levels == as_string.design.groups[0].levels
+
+
+# --- names of the caller's session resolve as in Bambi ---------------------------------------
+
+
+def cube(values):
+    return np.asarray(values) ** 3
+
+
+def test_session_functions_and_values_resolve_in_the_callers_frame(data):
+    order = ["g5", "g4", "g3", "g2", "g1", "g0"]  # noqa: F841 - read by the formula
+    model = rf.Model("y ~ cube(x) + C(g, levels=order)", data, family="poisson")
+    assert model.components[0] == "cube(x)"
+    assert model.components[1] == "C(g, levels=order)[g4]"
+    np.testing.assert_allclose(model.design.population["cube(x)"], data["x"] ** 3)
+
+
+def test_an_unknown_session_name_is_a_formula_error(data, never_builds):
+    expect(FormulaError, ["'nowhere'"], "y ~ C(g, levels=nowhere)", data, family="poisson")
+
+
+# --- new data for predictions ---------------------------------------------------------------
+
+
+@pytest.fixture
+def fitted_frame(data):
+    return data.assign(c=np.where(data["b"] == 1, "u", "v"))
+
+
+@pytest.fixture
+def predictor_model(fitted_frame):
+    return rf.Model("y ~ x + c + (1|g)", fitted_frame, family="poisson")
+
+
+def check_new(model, new):
+    from r2d2_formula import _validation
+
+    return _validation.check_new_data(model.spec, model.data, new, model.namespace)
+
+
+def test_new_data_may_omit_the_response_and_bring_new_groups(predictor_model, fitted_frame):
+    new = fitted_frame.drop(columns="y").head(3).assign(g=["new1", "new2", "g0"])
+    assert len(check_new(predictor_model, new)) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda d: d.drop(columns="x"), "lack column(s) ['x']"),
+        (lambda d: d.assign(x=[0.1, np.nan, 0.3]), "'x' has 1 missing value(s) at row(s) [1]"),
+        (lambda d: d.assign(x=[0.1, np.inf, 0.3]), "'x' has infinite value(s)"),
+        (lambda d: d.assign(c=["u", "w", "u"]), "level(s) ['w'] at row(s) [1]"),
+        (lambda d: d.assign(x=["a", "b", "c"]), "the model was fitted with numbers"),
+        (lambda d: d.iloc[:0], "0 row(s)"),
+    ],
+)
+def test_bad_new_data_is_a_data_error(predictor_model, fitted_frame, change, fragment):
+    new = change(fitted_frame.drop(columns="y").head(3).reset_index(drop=True))
+    with pytest.raises(DataError) as info:
+        check_new(predictor_model, new)
+    assert fragment in str(info.value), str(info.value)
+
+
+def test_predict_checks_its_kind_first(predictor_model):
+    with pytest.raises(rf.ArgumentError, match="kind must be one of"):
+        predictor_model.predict(None, kind="bogus")

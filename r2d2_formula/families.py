@@ -1,0 +1,332 @@
+"""Response families as objects: domain, links, R² and the intercept's prior centre.
+
+A :class:`Family` knows everything the package needs about a Bambi family:
+which responses it accepts (its :class:`ResponseDomain`), its default and
+allowed links, how to build its R² calculator (:mod:`r2d2_formula.r2`), and
+where and how wide the intercept's prior is. Other modules ask the object and
+never branch on a family's name; :data:`FAMILIES` is the one place that
+defines each default.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from r2d2_formula import r2 as R
+from r2d2_formula.errors import DataError, FamilyError, UnsupportedError
+from r2d2_formula.links import CLOGLOG, IDENTITY, LINKS, LOG, LOGIT, PROBIT, Link
+
+__all__ = ["FAMILIES", "INTERCEPT_SD", "Family", "ResponseDomain", "get_family", "family_r2"]
+
+#: Intercept prior SD on the link scale, in units of the response SD for the real line.
+INTERCEPT_SD = 2.5
+_SHOWN = 5  # offending values quoted in an error message
+
+
+def _rows(index: pd.Index, bad: np.ndarray) -> str:
+    rows = list(index[bad][:_SHOWN])
+    return f"row(s) {rows}{' ...' if bad.sum() > _SHOWN else ''}"
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@dataclass(frozen=True)
+class ResponseDomain:
+    """The values a family's response may take, and how to summarise them.
+
+    ``check`` receives the evaluated response (one column, or successes and
+    trials for a binomial) with the data's row labels, and raises
+    :class:`~r2d2_formula.errors.DataError` naming the rows at fault.
+    """
+
+    description: str
+    columns: int = 1
+
+    def check(self, values: np.ndarray, name: str, family: str, index: pd.Index) -> None:
+        """Refuse values outside the domain."""
+        if not np.issubdtype(values.dtype, np.number) and values.dtype != bool:
+            raise DataError(
+                f"response {name!r} must be numeric for family {family!r} "
+                f"({self.description}); got values of type {values.dtype}."
+            )
+
+    def mean(self, values: np.ndarray) -> float:
+        """The response mean (a proportion for successes out of trials)."""
+        return float(np.mean(values.astype(float)))
+
+    def clip_mean(self, mean: float, n: int) -> float:
+        """Keep the mean inside the link's domain (half an observation from its edges)."""
+        return mean
+
+    def spread(self, values: np.ndarray) -> float:
+        """The unit of the intercept's prior SD: the response SD on the real line, else 1."""
+        return 1.0
+
+    def trials(self, values: np.ndarray) -> float:
+        """Harmonic mean of the trials (1 unless the response counts successes of trials)."""
+        return 1.0
+
+
+def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> np.ndarray:
+    y = values.astype(float)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        raise DataError(f"response {name!r} is not finite at {_rows(index, bad)}.")
+    return y
+
+
+@dataclass(frozen=True)
+class _RealLine(ResponseDomain):
+    def check(self, values, name, family, index):
+        super().check(values, name, family, index)
+        _check_finite(values, name, index)
+
+    def spread(self, values):
+        sd = float(np.std(values.astype(float)))
+        return sd if sd > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class _Positive(ResponseDomain):
+    def check(self, values, name, family, index):
+        super().check(values, name, family, index)
+        y = _check_finite(values, name, index)
+        bad = y <= 0
+        if bad.any():
+            raise DataError(
+                f"response {name!r} must be positive for family {family!r}; found "
+                f"{y[bad][:_SHOWN].tolist()} at {_rows(index, bad)}."
+            )
+
+    def clip_mean(self, mean, n):
+        return max(mean, 0.5 / n)
+
+
+def _check_counts(y: np.ndarray, name: str, family: str, index: pd.Index) -> None:
+    negative = y < 0
+    if negative.any():
+        raise DataError(
+            f"response {name!r} must be a non-negative integer count for family {family!r}; "
+            f"found negative value(s) {y[negative][:_SHOWN].tolist()} at "
+            f"{_rows(index, negative)}."
+        )
+    fractional = y != np.round(y)
+    if fractional.any():
+        raise DataError(
+            f"response {name!r} must hold integer counts for family {family!r}; found "
+            f"non-integer value(s) {y[fractional][:_SHOWN].tolist()} at "
+            f"{_rows(index, fractional)}."
+        )
+
+
+@dataclass(frozen=True)
+class _Counts(_Positive):
+    def check(self, values, name, family, index):
+        ResponseDomain.check(self, values, name, family, index)
+        _check_counts(_check_finite(values, name, index), name, family, index)
+
+
+@dataclass(frozen=True)
+class _ZeroOne(ResponseDomain):
+    def check(self, values, name, family, index):
+        if values.dtype == bool:
+            return
+        if not np.issubdtype(values.dtype, np.number):
+            levels = sorted(map(str, pd.unique(pd.Series(values.ravel()))))[:_SHOWN]
+            raise DataError(
+                f"response {name!r} holds non-numeric values {levels}; say which level is a "
+                f"success, e.g. '{name}[\"{levels[-1]}\"] ~ ...', or code it as 0/1."
+            )
+        y = _check_finite(values, name, index)
+        bad = (y != 0) & (y != 1)
+        if bad.any():
+            raise DataError(
+                f"response {name!r} must be 0 or 1 for family {family!r}; found "
+                f"{np.unique(y[bad])[:_SHOWN].tolist()} at {_rows(index, bad)}."
+            )
+
+    def clip_mean(self, mean, n):
+        return min(max(mean, 0.5 / n), 1 - 0.5 / n)
+
+
+@dataclass(frozen=True)
+class _SuccessesOfTrials(_ZeroOne):
+    def check(self, values, name, family, index):
+        if values.ndim != 2 or values.shape[1] != 2:
+            raise DataError(
+                f"family {family!r} needs successes and trials: write the response as "
+                f"'p(successes, trials) ~ ...', got {name!r}."
+            )
+        ResponseDomain.check(self, values, name, family, index)
+        y = _check_finite(values, name, index)
+        successes, trials = y[:, 0], y[:, 1]
+        _check_counts(successes, name, family, index)
+        bad = (trials < 1) | (trials != np.round(trials))
+        if bad.any():
+            raise DataError(
+                f"trials in {name!r} must be integers >= 1; found "
+                f"{trials[bad][:_SHOWN].tolist()} at {_rows(index, bad)}."
+            )
+        over = successes > trials
+        if over.any():
+            raise DataError(
+                f"successes exceed trials in {name!r} at {_rows(index, over)}, "
+                f"e.g. {successes[over][0]:g} of {trials[over][0]:g}."
+            )
+
+    def mean(self, values):
+        y = values.astype(float)
+        return float(np.sum(y[:, 0]) / np.sum(y[:, 1]))
+
+    def trials(self, values):
+        return float(1.0 / np.mean(1.0 / values[:, 1].astype(float)))
+
+
+REAL_LINE = _RealLine("any real number")
+POSITIVE = _Positive("positive numbers")
+COUNTS = _Counts("non-negative integer counts")
+ZERO_ONE = _ZeroOne("0/1 or True/False")
+SUCCESSES_OF_TRIALS = _SuccessesOfTrials("successes out of trials, p(k, n)", columns=2)
+
+
+# --------------------------------------------------------------------------- families
+
+
+@dataclass(frozen=True)
+class Family:
+    """One response family: its domain, links and R².
+
+    Parameters
+    ----------
+    name : str
+        Bambi's name of the family.
+    domain : ResponseDomain
+        The responses it accepts.
+    default_link : Link
+        The link used when the user names none (may differ from Bambi's: gamma
+        uses log, whose R² has a closed form).
+    links : tuple of Link
+        Links whose R² the package computes.
+    make_r2 : callable
+        ``make_r2(link, trials)``: the R² calculator.
+    offsets_r2 : callable, optional
+        ``offsets_r2(offsets)``: the R² calculator with per-observation offsets,
+        for families whose R² with offsets is implemented.
+
+    Examples
+    --------
+    >>> from r2d2_formula.families import get_family
+    >>> family = get_family("bernoulli")
+    >>> family.default_link.name, [link.name for link in family.links]
+    ('logit', ['logit', 'probit', 'cloglog'])
+    >>> family.r2(family.link("probit")).link
+    'probit'
+    """
+
+    name: str
+    domain: ResponseDomain
+    default_link: Link
+    links: tuple[Link, ...]
+    make_r2: Callable[[Link, float], R.FamilyR2]
+    offsets_r2: Callable[[np.ndarray], R.FamilyR2] | None = None
+
+    def link(self, name: str | None) -> Link:
+        """The link object for ``name`` (the default link for None), if this family takes it."""
+        if name is None:
+            return self.default_link
+        if not isinstance(name, str) or name not in LINKS:
+            raise FamilyError(f"link must be one of {', '.join(LINKS)}; got {name!r}.")
+        if LINKS[name] not in self.links:
+            allowed = ", ".join(link.name for link in self.links)
+            raise UnsupportedError(
+                f"family {self.name!r} with link {name!r} is not supported: its R² is "
+                f"implemented for link(s) {allowed}."
+            )
+        return LINKS[name]
+
+    def r2(self, link: Link, trials: float = 1.0, offsets: Any = None) -> R.FamilyR2:
+        """The R² calculator under ``link``, with the trials and offsets of the data."""
+        if offsets is None:
+            return self.make_r2(link, trials)
+        if self.offsets_r2 is None:
+            raise UnsupportedError(
+                f"offsets are supported for the poisson family only; the R² of a "
+                f"{self.name!r} model with offsets has no implementation here, and no "
+                "approximation is substituted silently."
+            )
+        return self.offsets_r2(np.asarray(offsets, dtype=float))
+
+    def intercept_prior(
+        self, response: np.ndarray, family_r2: R.FamilyR2, theta: dict[str, float]
+    ) -> tuple[float, float]:
+        """Mean and SD of the intercept's default prior: g(mean response), 2.5 units."""
+        mean = self.domain.clip_mean(self.domain.mean(response), len(response))
+        centre = float(family_r2.link_of_mean(mean, theta))
+        return centre, INTERCEPT_SD * self.domain.spread(response)
+
+
+def _closed_form(cls: type[R.FamilyR2]) -> Callable[[Link, float], R.FamilyR2]:
+    return lambda link, trials: cls()
+
+
+def _binary(link: Link, trials: float) -> R.FamilyR2:
+    return R.Binary(link=link.name, trials=trials)
+
+
+_LATENT = (LOGIT, PROBIT, CLOGLOG)
+
+#: The supported families, by Bambi's name.
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        Family("gaussian", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.Gaussian)),
+        Family(
+            "poisson",
+            COUNTS,
+            LOG,
+            (LOG,),
+            _closed_form(R.Poisson),
+            offsets_r2=R.PoissonOffset.from_offsets,
+        ),
+        Family("negativebinomial", COUNTS, LOG, (LOG,), _closed_form(R.NegativeBinomial)),
+        Family("gamma", POSITIVE, LOG, (LOG,), _closed_form(R.Gamma)),
+        Family("zero_inflated_poisson", COUNTS, LOG, (LOG,), _closed_form(R.ZeroInflatedPoisson)),
+        Family("bernoulli", ZERO_ONE, LOGIT, _LATENT, _binary),
+        Family("binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _binary),
+    )
+}
+
+
+def get_family(name: Any) -> Family:
+    """The :class:`Family` called ``name``, or a :class:`FamilyError` listing the others.
+
+    Examples
+    --------
+    >>> get_family("poisson").default_link.name
+    'log'
+    """
+    if isinstance(name, str) and name in FAMILIES:
+        return FAMILIES[name]
+    hint = difflib.get_close_matches(str(name), FAMILIES, n=1)
+    said = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise FamilyError(f"family must be one of {', '.join(sorted(FAMILIES))}; got {name!r}{said}.")
+
+
+def family_r2(family: str, link: str | None = None, trials: float = 1.0) -> R.FamilyR2:
+    """The R² calculator of a family and link, by name.
+
+    Examples
+    --------
+    >>> from r2d2_formula.families import family_r2
+    >>> family_r2("bernoulli", "probit").link
+    'probit'
+    """
+    found = get_family(family)
+    return found.r2(found.link(link), trials=trials)
