@@ -348,6 +348,16 @@ def check_raw_response(
     spec: FormulaSpec, family: Family, data: pd.DataFrame, namespace: Mapping[str, Any]
 ) -> None:
     """The response as the data hold it, where formulae would code or check it first."""
+    level = spec.response_level
+    if level is not None and level[0] in data.columns:
+        column, wanted = level
+        present = sorted(map(str, pd.unique(data[column].astype(object))))
+        if wanted not in present:
+            # formulae would code every row as a failure without a word.
+            raise DataError(
+                f"the response {column}[{wanted!r}] names a level that column {column!r} does "
+                f"not have; its values are {present[:_SHOWN]}{' ...' if len(present) > 5 else ''}."
+            )
     raw = raw_response(spec, data, namespace)
     if raw is not None:
         family.domain.check(raw, _response_text(spec), family.name, data.index)
@@ -360,6 +370,12 @@ def _response_text(spec: FormulaSpec) -> str:
 def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index: pd.Index) -> None:
     """The evaluated design: response in the family's domain, every column finite, groups."""
     family.domain.check(evaluated.response, _response_text(spec), family.name, index)
+    for term, values in evaluated.common.items():
+        if values.shape[1] == 0:
+            raise DataError(
+                f"term {term!r} has no design column: {', '.join(map(repr, spec.reads(term)))} "
+                "takes a single value in the data, which the intercept already models; drop it."
+            )
     for term, values in {**evaluated.common, **evaluated.offsets}.items():
         kind = "offset" if term in evaluated.offsets else "term"
         _check_finite_term(values, term, kind, index, spec.reads(term))

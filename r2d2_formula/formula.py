@@ -227,6 +227,38 @@ class FormulaSpec:
         component = self._description().response.term.components[0]
         return component.call.callee if isinstance(component, Call) else None
 
+    @property
+    def fixed_levels(self) -> tuple[str, ...]:
+        """Columns coded with a given list of levels, as in ``C(x, levels=[...])``.
+
+        formulae needs every one of those levels in the data it evaluates, new data
+        included.
+
+        Examples
+        --------
+        >>> parse("y ~ C(x, levels=lv) + z").fixed_levels
+        ('x',)
+        """
+        found: dict[str, None] = {}
+        for component in _components(self._description()):
+            if isinstance(component, Call):
+                _fixed_levels(component.call, found)
+        return tuple(found)
+
+    @property
+    def response_level(self) -> tuple[str, str] | None:
+        """(column, level) of a response written ``y["level"]``, else None.
+
+        Examples
+        --------
+        >>> parse('y["yes"] ~ x').response_level
+        ('y', 'yes')
+        """
+        component = self._description().response.term.components[0]
+        if isinstance(component, Variable) and component.reference is not None:
+            return component.name, str(component.reference)
+        return None
+
     def reads(self, term: str) -> tuple[str, ...]:
         """The names one term reads: a population term, an offset or a group term (``"x|g"``).
 
@@ -865,6 +897,17 @@ def _components(model: Model) -> list[Any]:
             terms.append(group.expr)
         terms.append(group.factor)
     return [component for term in terms for component in term.components]
+
+
+def _fixed_levels(node: Any, found: dict[str, None]) -> None:
+    if isinstance(node, LazyCall):
+        if "levels" in node.kwargs and node.args and isinstance(node.args[0], LazyVariable):
+            found[node.args[0].name] = None
+        for arg in (*node.args, *node.kwargs.values()):
+            _fixed_levels(arg, found)
+    elif isinstance(node, LazyOperator):
+        for arg in node.args:
+            _fixed_levels(arg, found)
 
 
 def _walk_lazy(node: Any, variables: dict[str, None], calls: dict[str, None]) -> None:

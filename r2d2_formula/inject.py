@@ -44,6 +44,8 @@ __all__ = ["COMPONENT_DIM", "RESERVED_NAMES", "Component", "Plan", "build_bambi_
 
 #: Dimension of ``phi`` in the posterior.
 COMPONENT_DIM = "r2d2_component"
+#: Bambi's dimension of observations in predictions.
+OBSERVATION_DIM = "__obs__"
 
 
 @dataclass(frozen=True)
@@ -430,6 +432,11 @@ def pymc_model(model: Any) -> Any:
     return model.backend.model
 
 
+def dimension_names(model: Any) -> list[str]:
+    """Names of the PyMC model's dimensions (building it, as fit would)."""
+    return [str(name) for name in pymc_model(model).coords]
+
+
 def draw_intercept_and_theta(model: Any, plan: Plan, draws: int, rng: np.random.Generator) -> tuple:
     """Prior draws of the intercept and the family parameters: what W's prior conditions on.
 
@@ -538,6 +545,13 @@ def variance_contributions(idata: Any, plan: Plan) -> np.ndarray:
     """
     posterior = idata.posterior
     return np.array([c.spread * _component_draws(posterior, c) ** 2 for c in plan.components])
+
+
+def keep_observations(idata: Any, rows: int) -> None:
+    """Keep the first ``rows`` observations of what ``predict`` wrote (in place)."""
+    for group in ("posterior", "posterior_predictive"):
+        if group in idata.children and OBSERVATION_DIM in idata[group].dims:
+            idata[group] = idata[group].isel({OBSERVATION_DIM: slice(0, rows)})
 
 
 def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:

@@ -107,6 +107,8 @@ class Model:
         self.spec = spec
         self.formula = spec.text or str(spec)
         self.family = family_.name
+        #: The :class:`~r2d2_formula.families.Family` object: domain, links, R².
+        self.response_family = family_
         self.noncentered = noncentered
         self.prior = prior
         self.data = data
@@ -156,6 +158,8 @@ class Model:
         ['R2', 'W', 'phi']
         """
         settings = _validation.check_sampler({**DEFAULT_FIT, **kwargs})
+        if settings["inference_method"] == "nutpie":
+            settings["inference_method"] = self._nutpie_or_pymc()
         if settings["inference_method"] == "pymc":
             # PyMC counts half the CPUs (it assumes hyper-threads); run one chain per core.
             settings.setdefault("cores", min(settings["chains"], os.cpu_count() or 1))
@@ -163,6 +167,20 @@ class Model:
             # Two chains are the default on a 2-core machine; PyMC's advice for 4 is noise here.
             warnings.filterwarnings("ignore", message=".*at least 4 chains.*")
             return self.bambi_model.fit(**settings)
+
+    def _nutpie_or_pymc(self) -> str:
+        # nutpie joins dimension names with commas and splits them again, so a term
+        # such as poly(x, 2), whose dimension is "poly(x, 2)_dim", breaks its output.
+        commas = [name for name in inject.dimension_names(self.bambi_model) if "," in name]
+        if not commas:
+            return "nutpie"
+        warnings.warn(
+            f"nutpie cannot name the dimension(s) {commas} (they contain a comma); sampling "
+            "with PyMC's NUTS instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "pymc"
 
     def predict(
         self,
@@ -180,9 +198,11 @@ class Model:
         *predictor* raises :class:`DataError`.
         """
         kind = _validation.check_kind(kind)
-        new_data = None
+        new_data, rows = None, None
         if data is not None:
             new_data = _validation.check_new_data(self.spec, self.data, data, self.namespace)
+            rows = len(new_data)
+            new_data = _with_every_fixed_level(new_data, self.data, self.spec.fixed_levels)
         with warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", message=".*sample_new_groups.*", category=FutureWarning
@@ -198,7 +218,11 @@ class Model:
                 )
             except (ValueError, KeyError, TypeError) as err:
                 raise DataError(f"cannot predict for the new data: {err}") from err
-        _check_finite_predictions(self.bambi_model, idata if inplace else out, kind, new_data)
+        target = idata if inplace else out
+        if rows is not None and rows < len(new_data):
+            inject.keep_observations(target, rows)
+            new_data = new_data.iloc[:rows]
+        _check_finite_predictions(self.bambi_model, target, kind, new_data)
         return out
 
     def __repr__(self) -> str:
@@ -206,6 +230,25 @@ class Model:
             f"r2d2_formula.Model({self.formula!r}, family={self.family!r}, link={self.link!r}, "
             f"prior={self.prior!r}, components={self.components})"
         )
+
+
+def _with_every_fixed_level(
+    new: pd.DataFrame, fitted: pd.DataFrame, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    """New data padded with a row per level of ``C(x, levels=...)`` that it lacks.
+
+    formulae refuses to code such a column unless every listed level is present;
+    the padding rows are predicted and then dropped.
+    """
+    padding = []
+    for column in columns:
+        if column not in new.columns:
+            continue
+        missing = [level for level in pd.unique(fitted[column]) if level not in set(new[column])]
+        padding += [new.iloc[[0]].assign(**{column: [level]}) for level in missing]
+    if not padding:
+        return new
+    return pd.concat([new, *padding], ignore_index=True)
 
 
 def _check_finite_predictions(model: Any, idata: Any, kind: str, new_data: Any) -> None:

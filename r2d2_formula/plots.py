@@ -114,13 +114,7 @@ def plot_ppc(result: Any, random_seed: int = 0, n_lines: int = 50) -> Any:
     if design.trials is not None:
         observed = observed / design.trials
         replicates = replicates / design.trials
-    discrete = result.model.family in (
-        "bernoulli",
-        "poisson",
-        "negativebinomial",
-        "zero_inflated_poisson",
-    )
-    if discrete:
+    if result.model.response_family.domain.discrete:
         _counts_panel(ax, observed, replicates)
     else:
         _density_panel(ax, observed, replicates, np.random.default_rng(random_seed), n_lines)

@@ -7,15 +7,23 @@ shared between the tests that only read them.
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import r2d2_formula as rf
 
 # Quiet PyMC's progress chatter in test logs.
 logging.getLogger("pymc").setLevel(logging.ERROR)
+
+# Property tests draw the same examples on every machine and run: a failure found by one
+# run is found by all, and a green run stays green. HYPOTHESIS_PROFILE=explore searches anew.
+settings.register_profile("deterministic", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 #: Small sampling runs for tests that check structure, not statistics.
 TINY = {"draws": 100, "tune": 100, "chains": 1, "random_seed": 1, "progressbar": False}

@@ -96,6 +96,11 @@ def test_bernoulli_accepts_bool_and_explicit_level(data):
     assert rf.Model('s["yes"] ~ x', labels, family="bernoulli").components == ["x"]
 
 
+def test_a_response_level_that_is_not_in_the_data(data, never_builds):
+    labels = data.assign(s=np.where(data["b"] == 1, "yes", "no"))
+    expect(DataError, ["'Yes'", "['no', 'yes']"], 's["Yes"] ~ x', labels, family="bernoulli")
+
+
 def test_binomial_checks_trials(data):
     counts = data.assign(k=data["y"], n=data["y"] + 2)
     expect(
