@@ -117,7 +117,7 @@ def seed_model(formula: str, family: str, data: pd.DataFrame):
     import pymc as pm
     import pytensor.tensor as pt
 
-    from r2d2_formula.design import design
+    from r2d2_formula import design
 
     d = design(formula, data, family=family)
     X = d.population.to_numpy()  # as in the seed: not centred (the simulated x have mean ≈ 0)

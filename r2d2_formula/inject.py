@@ -557,7 +557,7 @@ def keep_observations(idata: Any, rows: int) -> None:
 def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:
     """Predictions that ``bambi.Model.predict`` wrote, as (sample, observation, ...)."""
     if kind == "response":
-        name = model.response_component.term.name
+        name = model.response_term.name
         values = idata.posterior_predictive[name]
     else:
         values = idata.posterior[model.family.likelihood.parent]
