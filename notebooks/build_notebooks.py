@@ -124,14 +124,16 @@ CHOOSING = [
     new_code_cell('cbpp = load("cbpp")\nFORMULA = "p(incidence, size) ~ period + (1|herd)"'),
     new_markdown_cell(
         "## r2_mean and r2_precision\n\nR² ~ Beta(a, b) with a = mean·precision, "
-        "b = (1 − mean)·precision. Draws of R² from each model's full prior:"
+        "b = (1 − mean)·precision. Draws of R² from each model's full prior (W drawn from "
+        "the density the model contains, at prior draws of the intercept: a binomial model's "
+        "density costs a quadrature per point, so 1,000 draws each):"
     ),
     new_code_cell(
         "fig, ax = plt.subplots(figsize=(6.4, 3.6))\n"
         "for mean, precision in [(0.5, 2), (0.25, 4), (0.25, 20), (0.7, 10)]:\n"
         '    model = rf.Model(FORMULA, cbpp, family="binomial",\n'
         "                     prior=rf.R2D2(r2_mean=mean, r2_precision=precision))\n"
-        "    draws = rf.implied_r2(model, draws=4000, random_seed=1)\n"
+        "    draws = rf.implied_r2(model, draws=1000, random_seed=1)\n"
         '    ax.hist(draws, bins=40, range=(0, 1), density=True, histtype="step", lw=2,\n'
         '            label=f"mean {mean}, precision {precision}")\n'
         'ax.set_xlabel("R²")\n'

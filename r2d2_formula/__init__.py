@@ -23,7 +23,7 @@ from r2d2_formula.errors import (
 )
 from r2d2_formula.formula import FormulaSpec, GroupTerm, caller_namespace, parse
 from r2d2_formula.gbp import fit_gbp
-from r2d2_formula.implied import implied_r2
+from r2d2_formula.implied import implied_prior, implied_r2
 from r2d2_formula.model import DEFAULT_FIT, Model, design
 from r2d2_formula.prior import R2D2
 from r2d2_formula.results import FitResult, SamplingWarning
@@ -48,6 +48,7 @@ __all__ = [
     "__version__",
     "fit",
     "fit_gbp",
+    "implied_prior",
     "implied_r2",
     "design",
     "Design",
@@ -66,6 +67,7 @@ def fit(
     link: str | None = None,
     noncentered: bool | str = "auto",
     namespace: dict[str, Any] | None = None,
+    priors: dict[str, Any] | None = None,
     **fit_kwargs: Any,
 ) -> FitResult:
     """Build a :class:`Model` and sample it: the one-liner.
@@ -92,5 +94,6 @@ def fit(
         link=link,
         noncentered=noncentered,
         namespace=namespace,
+        priors=priors,
     )
     return FitResult(model, model.fit(**fit_kwargs))

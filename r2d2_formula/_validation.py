@@ -52,6 +52,7 @@ __all__ = [
     "check_new_data",
     "check_noncentered",
     "check_prior",
+    "check_priors",
     "check_raw_response",
     "check_response_call",
     "check_terms",
@@ -201,6 +202,33 @@ def _require_jax(method: str) -> None:
             f"inference_method={method!r} needs {' and '.join(missing)}, which is not "
             "installed: pip install 'r2d2-formula[jax]'."
         )
+
+
+def check_priors(priors: Any, spec: FormulaSpec, family: Family, link: Link) -> dict[str, Any]:
+    """Priors the user pins: the intercept's and the family parameters', as Bambi priors.
+
+    Everything else gets its prior from the R2D2 hierarchy, so other names are refused.
+    """
+    if priors is None:
+        return {}
+    if not isinstance(priors, Mapping):
+        raise PriorError(
+            f"priors must be a mapping such as {{'Intercept': bmb.Prior('Normal', mu=0, "
+            f"sigma=2.5)}}, got {type(priors).__name__}."
+        )
+    allowed = (["Intercept"] if spec.intercept else []) + list(family.r2(link).theta)
+    for name, prior in priors.items():
+        if name not in allowed:
+            raise PriorError(
+                f"priors names {name!r}{_choices(name, allowed)}; only {allowed} take a prior "
+                "of your own: the coefficients and group SDs get theirs from the R2D2 prior."
+            )
+        if not (isinstance(getattr(prior, "name", None), str) and hasattr(prior, "args")):
+            raise PriorError(
+                f"priors[{name!r}] must be a bambi.Prior, e.g. bmb.Prior('Normal', mu=0, "
+                f"sigma=2.5); got {prior!r}."
+            )
+    return dict(priors)
 
 
 def check_kind(kind: Any) -> str:

@@ -117,18 +117,25 @@ def build_bambi_model(
     noncentered: bool | str,
     namespace: Mapping[str, Any],
     terms: tuple[list[str], list[str]],
+    priors: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Plan]:
     """A ``bambi.Model`` carrying the R2D2 prior, and the plan behind it.
 
     Everything has been validated (:mod:`r2d2_formula._validation`); ``namespace``
     holds the names of the user's session the formula may call; ``terms`` the
-    population and group term names formulae's design gave on the same data.
+    population and group term names formulae's design gave on the same data;
+    ``priors`` the user's own priors for the intercept and family parameters.
     ``noncentered`` is True, False or "auto" (decided per term by
     :mod:`r2d2_formula.centring`).
     """
     model = _bambi_model(spec, data, family, link, namespace)
     parent = _parent_component(model)
     _check_terms_agree(spec, parent, terms)
+    priors = dict(priors or {})
+    intercept_prior = priors.pop("Intercept", None)
+    if priors:
+        # Family parameters first: W's prior starts from their prior medians.
+        model.set_priors(priors=priors)
     response = np.asarray(model.response_term.data)
     offsets = [np.asarray(t.data, float).reshape(-1) for t in parent.offset_terms.values()]
     family_r2_ = family.r2(
@@ -154,7 +161,7 @@ def build_bambi_model(
         intercept_mean=intercept_mean,
         theta_median=tuple(theta.items()),
     )
-    model.set_priors(priors=_priors(parent, plan, intercept_mean, intercept_sd))
+    model.set_priors(priors=_priors(parent, plan, intercept_mean, intercept_sd, intercept_prior))
     return model, plan
 
 
@@ -312,12 +319,14 @@ def _prior_median(distribution: str, args: tuple[tuple[str, float], ...]) -> flo
     return float(np.median(pm.draw(dist, draws=4001, random_seed=0, mode="FAST_COMPILE")))
 
 
-def _priors(parent: Any, plan: Plan, intercept_mean: float, intercept_sd: float) -> dict:
+def _priors(
+    parent: Any, plan: Plan, intercept_mean: float, intercept_sd: float, intercept_prior: Any
+) -> dict:
     import bambi as bmb
 
     priors: dict[str, Any] = {}
     if parent.intercept_term is not None:
-        priors[parent.intercept_term.name] = bmb.Prior(
+        priors[parent.intercept_term.name] = intercept_prior or bmb.Prior(
             "Normal", mu=intercept_mean, sigma=intercept_sd
         )
     for name in parent.common_terms:
@@ -554,6 +563,18 @@ def keep_observations(idata: Any, rows: int) -> None:
             idata[group] = idata[group].isel({OBSERVATION_DIM: slice(0, rows)})
 
 
+def prior_to_dict(prior: Any) -> dict[str, Any]:
+    """A Bambi prior as plain data (for saving): its name and numeric arguments."""
+    return {"name": prior.name, "args": {k: float(v) for k, v in prior.args.items()}}
+
+
+def prior_from_dict(spec: Mapping[str, Any]) -> Any:
+    """The Bambi prior :func:`prior_to_dict` describes."""
+    import bambi as bmb
+
+    return bmb.Prior(str(spec["name"]), **{k: float(v) for k, v in spec["args"].items()})
+
+
 def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:
     """Predictions that ``bambi.Model.predict`` wrote, as (sample, observation, ...)."""
     if kind == "response":
@@ -563,3 +584,41 @@ def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:
         values = idata.posterior[model.family.likelihood.parent]
     array = np.asarray(values, dtype=float)
     return array.reshape(-1, *array.shape[2:])
+
+
+def w_log_density(model: Any, plan: Plan) -> Any:
+    """The log-density of W that the PyMC model contains, as a NumPy function.
+
+    Returns ``f(w, beta0, theta)``: log p(W = w | β₀, θ) elementwise over arrays
+    ``w``, ``beta0`` and ``theta[name]`` of one shape, compiled from W's own
+    ``logp`` in the built PyMC model (whatever W prior it holds), so checks of the
+    prior test what the sampler sees rather than the formulas that built it.
+    """
+    import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.graph.replace import graph_replace, vectorize_graph
+
+    pm_model = pymc_model(model)
+    names = ["W", *([plan.intercept] if plan.intercept else []), *plan.family.theta]
+    scalars = {name: pt.dscalar(name) for name in names}
+    replace = {pm_model[name]: scalars[name] for name in names[1:]}
+    logp = graph_replace(pm.logp(pm_model["W"], scalars["W"]), replace, strict=False)
+    # The same graph, elementwise over vectors of W, intercepts and family parameters.
+    vectors = {name: pt.dvector(name) for name in names}
+    logp = vectorize_graph(logp, {scalars[name]: vectors[name] for name in names})
+    inputs = [vectors[name] for name in names]
+    compiled = pytensor.function(inputs, logp, on_unused_input="ignore")
+
+    def density(w_values: np.ndarray, beta0_values: np.ndarray, theta_values: dict) -> np.ndarray:
+        w_values = np.asarray(w_values, dtype=float)
+        args = [
+            np.broadcast_to(np.asarray(theta_values[name], float), w_values.shape).ravel()
+            for name in plan.family.theta
+        ]
+        beta0_flat = np.broadcast_to(np.asarray(beta0_values, float), w_values.shape).ravel()
+        intercept = [beta0_flat] if plan.intercept else []
+        out = compiled(w_values.ravel(), *intercept, *args)
+        return np.asarray(out).reshape(w_values.shape)
+
+    return density

@@ -61,6 +61,14 @@ class Model:
         Names the formula may use besides the data's columns (functions, arrays,
         contrast classes). By default the caller's names, as Bambi does: a
         function defined in a notebook can be called in a formula.
+    priors : mapping, optional
+        Your own priors for the intercept (``"Intercept"``, on the link scale, of
+        the centred design) and the family parameters (``"sigma"``, ``"alpha"``,
+        ``"psi"``), as ``bambi.Prior`` objects, e.g.
+        ``{"Intercept": bmb.Prior("Normal", mu=0, sigma=2.5)}``. By default the
+        intercept's prior is Normal(g(mean response), 2.5) (2.5 response SDs for the
+        Gaussian) and the family parameters keep Bambi's. W's prior is conditional
+        on these, so R² stays Beta(a, b) whatever they are.
 
     Raises
     ------
@@ -89,11 +97,13 @@ class Model:
         link: str | None = None,
         noncentered: bool | str = "auto",
         namespace: Mapping[str, Any] | None = None,
+        priors: Mapping[str, Any] | None = None,
     ) -> None:
         family_, link_ = _validation.check_family(family, link)
         prior = _validation.check_prior(prior)
         noncentered = _validation.check_noncentered(noncentered)
         spec = formula if isinstance(formula, FormulaSpec) else parse(formula)
+        priors = _validation.check_priors(priors, spec, family_, link_)
         data = _validation.check_data(data)
         user = caller_namespace() if namespace is None else dict(namespace)
         # Bambi's own functions first, the caller's names over them, as in Bambi.
@@ -113,6 +123,8 @@ class Model:
         self.prior = prior
         self.data = data
         self.namespace = user
+        #: The user's own priors (intercept, family parameters), as Bambi priors.
+        self.priors = priors
         self.bambi_model, self.plan = inject.build_bambi_model(
             spec,
             data,
@@ -122,6 +134,7 @@ class Model:
             noncentered,
             user,
             terms=(list(evaluated.common), list(evaluated.groups)),
+            priors=priors,
         )
 
     @property

@@ -14,7 +14,7 @@ import pandas as pd
 from r2d2_formula import _report, _validation, inject, plots
 from r2d2_formula.errors import R2D2Error
 from r2d2_formula.formula import parse
-from r2d2_formula.implied import implied_r2
+from r2d2_formula.implied import implied_prior, implied_r2
 from r2d2_formula.model import Model
 from r2d2_formula.prior import R2D2
 
@@ -110,18 +110,18 @@ class FitResult:
         return found
 
     def r2(self, prior_seed: int = 0) -> pd.DataFrame:
-        """Posterior draws of R² beside as many draws from its prior (``implied_r2``).
+        """Posterior draws of R² beside as many draws from its prior (:func:`implied_prior`).
 
-        For bounded families the table also has ``R2_relative`` columns, R²/R²max,
-        the quantity the Beta prior is on.
+        The prior draws take W from the density the model contains. For bounded
+        families the table also has ``R2_relative`` columns, R²/R²max, the quantity
+        the Beta prior is on.
         """
         posterior = _flat(self.idata.posterior["R2"])
-        out = {"posterior": posterior, "prior": implied_r2(self.model, posterior.size, prior_seed)}
+        prior = implied_prior(self.model, posterior.size, prior_seed)
+        out = {"posterior": posterior, "prior": prior["R2"].to_numpy()}
         if "R2_max" in self.idata.posterior:
             out["posterior_relative"] = posterior / _flat(self.idata.posterior["R2_max"])
-            out["prior_relative"] = implied_r2(
-                self.model, posterior.size, prior_seed, relative=True
-            )
+            out["prior_relative"] = prior["R2_relative"].to_numpy()
         return pd.DataFrame(out)
 
     def decomposition(self) -> pd.DataFrame:
@@ -186,6 +186,7 @@ class FitResult:
             "link": self.model.link,
             "noncentered": self.model.noncentered,
             "prior": _prior_to_dict(self.model.prior),
+            "priors": {k: inject.prior_to_dict(v) for k, v in self.model.priors.items()},
             "values": _plain_values(self.model),
         }
         model_group = xr.Dataset(
@@ -235,6 +236,7 @@ class FitResult:
             link=spec["link"],
             noncentered=spec["noncentered"],
             namespace={**_trusted_namespace(), **given},
+            priors={k: inject.prior_from_dict(v) for k, v in spec.get("priors", {}).items()},
         )
         return cls(model, tree)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize, special, stats
 
 from r2d2_formula import r2 as R
 
@@ -71,8 +71,8 @@ def logit_r2_exp_family(beta0, W, mean_powers, var_terms):
 def logit_r2_binary(beta0, W, link, trials=1.0):
     """logit R² for a binary response, Var p computed on the smaller of p and 1 − p."""
     if link == "logit":
-        p = lambda e: 1 / (1 + math.exp(-e))  # noqa: E731
-        q = lambda e: 1 / (1 + math.exp(e))  # noqa: E731
+        p = lambda e: float(special.expit(e))  # noqa: E731
+        q = lambda e: float(special.expit(-e))  # noqa: E731
     elif link == "probit":
         p, q = stats.norm.cdf, stats.norm.sf
     else:

@@ -107,3 +107,15 @@ def test_allow_listed_transformations_load(data, tmp_path):
     loaded = FitResult.load(saved(model, tmp_path / "fit.nc"))
     assert loaded.model.components == model.components
     pd.testing.assert_frame_equal(loaded.model.data, model.data)
+
+
+def test_pinned_priors_are_saved_and_loaded(data, tmp_path):
+    import bambi as bmb
+
+    priors = {"Intercept": bmb.Prior("Normal", mu=0.5, sigma=1.5)}
+    model = rf.Model("y ~ x + (1|g)", data, family="poisson", priors=priors)
+    loaded = FitResult.load(saved(model, tmp_path / "fit.nc")).model
+    assert loaded.priors["Intercept"].name == "Normal"
+    assert loaded.priors["Intercept"].args == {"mu": 0.5, "sigma": 1.5}
+    term = loaded.bambi_model.parameters["mu"].intercept_term
+    assert term.prior.args == {"mu": 0.5, "sigma": 1.5}

@@ -18,6 +18,8 @@ def test_there_are_three_notebooks():
     ]
 
 
+# Slow tier: the three take about 2 minutes (notebook 03 draws binomial priors).
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs(path, monkeypatch, tmp_path):
     monkeypatch.setenv("R2D2_NOTEBOOK_DRAWS", os.environ.get("R2D2_NOTEBOOK_DRAWS", "100"))

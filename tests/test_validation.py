@@ -353,3 +353,16 @@ def test_bad_new_data_is_a_data_error(predictor_model, fitted_frame, change, fra
 def test_predict_checks_its_kind_first(predictor_model):
     with pytest.raises(rf.ArgumentError, match="kind must be one of"):
         predictor_model.predict(None, kind="bogus")
+
+
+@pytest.mark.parametrize(
+    ("priors", "fragment"),
+    [
+        ({"x": "Normal"}, "only ['Intercept'] take a prior"),
+        ({"Intercept": 0.0}, "must be a bambi.Prior"),
+        ("Normal", "priors must be a mapping"),
+        ({"sigma": None}, "priors names 'sigma'"),
+    ],
+)
+def test_pinned_priors_are_validated_before_building(data, never_builds, priors, fragment):
+    expect(PriorError, [fragment], "y ~ x", data, family="poisson", priors=priors)
