@@ -43,6 +43,7 @@ from formulae.terms.terms import GroupSpecificTerm, Intercept, Model, Response, 
 from formulae.terms.variable import Variable
 from formulae.transforms import TRANSFORMS
 
+from r2d2_formula import _html
 from r2d2_formula.errors import FormulaError
 
 #: Functions formulae itself provides in a formula (``C``, ``I``, ``poly``, ``bs``, ...).
@@ -166,6 +167,16 @@ class FormulaSpec:
     _model: Any = field(default=None, repr=False, compare=False, kw_only=True)
     #: The formula as the user wrote it ("" for a spec built by hand).
     text: str = field(default="", repr=False, compare=False, kw_only=True)
+
+    def _repr_html_(self) -> str:
+        rows = [[name, "population"] for name in self.population]
+        rows += [[group.name, f"group (factor {group.factor})"] for group in self.groups]
+        rows += [[f"offset({offset})", "offset"] for offset in self.offsets]
+        lines = [("Formula", str(self)), ("Response", self.response)]
+        if self.trials is not None:
+            lines.append(("Trials", self.trials))
+        lines.append(("Intercept", "yes" if self.intercept else "no"))
+        return _html.card("FormulaSpec", lines, _html.table(["term", "kind"], rows))
 
     @property
     def variables(self) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _validation, inject
+from r2d2_formula import _html, _validation, inject
 from r2d2_formula.design import Design
 from r2d2_formula.errors import DataError
 from r2d2_formula.formula import CONTRASTS, FormulaSpec, caller_namespace, evaluate, parse
@@ -237,6 +237,20 @@ class Model:
             new_data = new_data.iloc[:rows]
         _check_finite_predictions(self.bambi_model, target, kind, new_data)
         return out
+
+    def _repr_html_(self) -> str:
+        centred = dict(self.plan.noncentered)
+        rows = [
+            [c.name, c.term, c.kind, c.scale, "non-centred" if centred[c.term] else "centred"]
+            for c in self.plan.components
+        ]
+        lines = [
+            ("Formula", self.formula),
+            ("Family", f"{self.family} (link {self.link}), {len(self.data)} observations"),
+            ("Prior", repr(self.prior)),
+        ]
+        components = _html.table(["component", "term", "kind", "scale", "written"], rows)
+        return _html.card("r2d2_formula.Model", lines, components)
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,7 @@ from numbers import Real
 
 import numpy as np
 
+from r2d2_formula import _html
 from r2d2_formula.errors import PriorError
 
 __all__ = ["METHODS", "R2D2"]
@@ -138,6 +139,20 @@ class R2D2:
 
     def __hash__(self) -> int:
         return hash(self._key())
+
+    def _repr_html_(self) -> str:
+        lines = [
+            (
+                "R²",
+                f"Beta({self.a:g}, {self.b:g}): mean {self.r2_mean:.3g}, precision "
+                f"{self.r2_precision:g}",
+            ),
+            ("Shares φ", f"Dirichlet({_fmt(self.concentration)})"),
+            ("W prior", self.method),
+        ]
+        if not self.autoscale:
+            lines.append(("Autoscale", "off"))
+        return _html.card("R2D2 prior", lines)
 
     def __repr__(self) -> str:
         extra = "" if self.autoscale else ", autoscale=False"

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _report, _validation, inject, plots
+from r2d2_formula import _html, _report, _validation, inject, plots
 from r2d2_formula.errors import R2D2Error
 from r2d2_formula.formula import parse
 from r2d2_formula.implied import implied_prior, implied_r2
@@ -239,6 +239,38 @@ class FitResult:
             priors={k: inject.prior_from_dict(v) for k, v in spec.get("priors", {}).items()},
         )
         return cls(model, tree)
+
+    def _repr_html_(self) -> str:
+        table = self.summary(warn=False)
+        diag = self._diagnostics(table)
+        floor = MIN_ESS_PER_CHAIN * self.idata.posterior.sizes["chain"]
+        columns = ["mean", "sd", "eti90_lb", "eti90_ub", "r_hat", "ess_bulk"]
+        rows, styles = [], []
+        for name, row in table[columns].iterrows():
+            rows.append([name, *(float(row[c]) for c in columns)])
+            flags = {"r_hat": row["r_hat"] > MAX_R_HAT, "ess_bulk": row["ess_bulk"] < floor}
+            styles.append(["", *(_html.WARN if flags.get(c) else "" for c in columns)])
+        decomposition = self.decomposition()
+        post = self.idata.posterior
+        r2 = _flat(post["R2"])
+        lo, hi = np.quantile(r2, [(1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2])
+        lines = [
+            ("Formula", self.model.formula),
+            ("Family", f"{self.model.family} (link {self.model.link})"),
+            ("Prior", repr(self.model.prior)),
+            ("Draws", f"{post.sizes['chain']} chains x {post.sizes['draw']}"),
+            (
+                "Diagnostics",
+                f"{diag['divergences']} divergences, max r_hat {diag['max_r_hat']:.3f}, "
+                f"min bulk ESS {diag['min_ess_bulk']:.0f}",
+            ),
+            ("R²", f"{r2.mean():.3f} (90% interval {lo:.3f} to {hi:.3f})"),
+        ]
+        shares = _html.table(
+            list(decomposition.columns), decomposition.itertuples(index=False, name=None)
+        )
+        estimates = _html.table(["", *columns], rows, styles)
+        return _html.card("FitResult", lines, estimates, "<b>Decomposition</b>", shares)
 
     def __repr__(self) -> str:
         post = self.idata.posterior

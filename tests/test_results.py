@@ -101,3 +101,36 @@ def test_plots_return_figures(poisson_fit):
     assert ppc.axes[0].get_xlabel() == "response value"
     for figure in (r2, phi, ppc):
         matplotlib.pyplot.close(figure)
+
+
+def test_rich_html_displays(poisson_fit):
+    from r2d2_formula import _html
+
+    model = poisson_fit.model
+    shown = poisson_fit._repr_html_()
+    for fragment in ["FitResult", "y ~ x1 + x2 + (1|g)", "poisson", "1|g_sigma", "phi_mean", "R²"]:
+        assert fragment in shown, fragment
+    assert "r2d2_formula.Model" in model._repr_html_()
+    assert "<td" in model._repr_html_() and "x1" in model._repr_html_()
+    assert "Beta(1, 1)" in model.prior._repr_html_()
+    spec_html = rf.parse("y ~ x + (x|g) + offset(log(t))")._repr_html_()
+    assert "group (factor g)" in spec_html and "offset(log(t))" in spec_html
+    assert _html.WARN not in rf.parse("y ~ x")._repr_html_()
+
+
+def test_html_flags_poor_diagnostics(poisson_data):
+    from r2d2_formula import _html
+
+    data, _ = poisson_data
+    short = rf.fit(
+        "y ~ x1 + (1|g)",
+        data.head(200),
+        family="poisson",
+        draws=20,
+        tune=20,
+        chains=2,
+        random_seed=1,
+        progressbar=False,
+    )
+    # 20 draws per chain cannot reach a bulk ESS of 100 per chain: ESS cells are flagged.
+    assert _html.WARN in short._repr_html_()
