@@ -372,9 +372,7 @@ def _check_complete(data: pd.DataFrame, column: str, what: str = "column") -> No
             )
 
 
-def check_raw_response(
-    spec: FormulaSpec, family: Family, data: pd.DataFrame, namespace: Mapping[str, Any]
-) -> None:
+def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) -> None:
     """The response as the data hold it, where formulae would code or check it first."""
     level = spec.response_level
     if level is not None and level[0] in data.columns:
@@ -386,7 +384,7 @@ def check_raw_response(
                 f"the response {column}[{wanted!r}] names a level that column {column!r} does "
                 f"not have; its values are {present[:_SHOWN]}{' ...' if len(present) > 5 else ''}."
             )
-    raw = raw_response(spec, data, namespace)
+    raw = raw_response(spec, data)
     if raw is not None:
         family.domain.check(raw, _response_text(spec), family.name, data.index)
 
@@ -469,9 +467,7 @@ def _check_not_constant(evaluated: Evaluated, intercept: bool) -> None:
 # --------------------------------------------------------------------------- new data
 
 
-def check_new_data(
-    spec: FormulaSpec, fitted: pd.DataFrame, new: Any, namespace: Mapping[str, Any]
-) -> pd.DataFrame:
+def check_new_data(spec: FormulaSpec, fitted: pd.DataFrame, new: Any) -> pd.DataFrame:
     """New data for a prediction: the predictors' columns, complete, typed as when fitted.
 
     Unseen levels of a grouping factor are allowed (predicted from the fitted
@@ -487,17 +483,13 @@ def check_new_data(
             f"have {list(map(str, new.columns))}."
         )
     # A column that is only a grouping factor may bring new levels; any other may not.
-    factors_only = set(spec.factor_variables) - _non_factor_reads(spec)
+    factors_only = set(spec.factor_variables) - set(spec.population_variables)
     for name in needed:
         _check_complete(new, name, what="new data column")
         _check_same_kind(fitted[name], new[name], name)
         if name not in factors_only:
             _check_known_levels(fitted[name], new[name], name, new.index)
     return new
-
-
-def _non_factor_reads(spec: FormulaSpec) -> set[str]:
-    return set(spec.population_variables)
 
 
 def _is_numeric(column: pd.Series) -> bool:

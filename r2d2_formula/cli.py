@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,39 +32,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+#: (flag, type, default, help) of the numeric options; defaults are the package's own.
+_SAMPLING_OPTIONS = [
+    ("--draws", int, DEFAULT_FIT["draws"], "posterior draws per chain"),
+    ("--tune", int, DEFAULT_FIT["tune"], "tuning steps per chain"),
+    ("--chains", int, DEFAULT_FIT["chains"], "number of chains"),
+    ("--seed", int, 1, "random seed"),
+    ("--target-accept", float, DEFAULT_FIT["target_accept"], "NUTS target acceptance rate"),
+]
+_PRIOR_OPTIONS = [
+    ("--r2-mean", float, _prior.DEFAULT_R2_MEAN, "prior mean of R²"),
+    ("--r2-precision", float, _prior.DEFAULT_R2_PRECISION, "prior a + b of R²"),
+    ("--concentration", float, _prior.DEFAULT_CONCENTRATION, "Dirichlet concentration"),
+]
+
+
+def _add_options(group: Any, options: list[tuple[str, type, Any, str]]) -> None:
+    for flag, kind, default, text in options:
+        group.add_argument(flag, type=kind, default=default, help=f"{text} ({default:g})")
+
+
 def _sampling_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("sampling")
-    group.add_argument(
-        "--draws",
-        type=int,
-        default=DEFAULT_FIT["draws"],
-        help=f"posterior draws per chain ({DEFAULT_FIT['draws']})",
-    )
-    group.add_argument(
-        "--tune",
-        type=int,
-        default=DEFAULT_FIT["tune"],
-        help=f"tuning steps per chain ({DEFAULT_FIT['tune']})",
-    )
-    group.add_argument(
-        "--chains",
-        type=int,
-        default=DEFAULT_FIT["chains"],
-        help=f"number of chains ({DEFAULT_FIT['chains']})",
-    )
-    group.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    _add_options(group, _SAMPLING_OPTIONS)
     group.add_argument(
         "--sampler",
         default=DEFAULT_FIT["inference_method"],
         choices=_SAMPLERS,
         help=f"MCMC sampler ({DEFAULT_FIT['inference_method']}); numpyro and blackjax need "
         "JAX installed",
-    )
-    group.add_argument(
-        "--target-accept",
-        type=float,
-        default=DEFAULT_FIT["target_accept"],
-        help=f"NUTS target acceptance rate ({DEFAULT_FIT['target_accept']})",
     )
     parser.add_argument(
         "--out",
@@ -76,24 +73,7 @@ def _sampling_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _prior_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("R2D2 prior")
-    group.add_argument(
-        "--r2-mean",
-        type=float,
-        default=_prior.DEFAULT_R2_MEAN,
-        help=f"prior mean of R² ({_prior.DEFAULT_R2_MEAN:g})",
-    )
-    group.add_argument(
-        "--r2-precision",
-        type=float,
-        default=_prior.DEFAULT_R2_PRECISION,
-        help=f"prior a + b of R² ({_prior.DEFAULT_R2_PRECISION:g})",
-    )
-    group.add_argument(
-        "--concentration",
-        type=float,
-        default=_prior.DEFAULT_CONCENTRATION,
-        help=f"Dirichlet concentration ({_prior.DEFAULT_CONCENTRATION:g})",
-    )
+    _add_options(group, _PRIOR_OPTIONS)
     group.add_argument(
         "--method",
         default=_prior.DEFAULT_METHOD,

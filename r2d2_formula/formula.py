@@ -1026,7 +1026,7 @@ def _evaluated(design: Any) -> Evaluated:
 _PROPORTION_CALLS = ("p", "prop", "proportion")
 
 
-def raw_response(spec: FormulaSpec, data: Any, namespace: Mapping[str, Any]) -> np.ndarray | None:
+def raw_response(spec: FormulaSpec, data: Any) -> np.ndarray | None:
     """The response as the data hold it, before formulae codes or checks it.
 
     A bare column (formulae would silently code a text column as 0/1) or the
@@ -1037,7 +1037,7 @@ def raw_response(spec: FormulaSpec, data: Any, namespace: Mapping[str, Any]) -> 
     --------
     >>> import pandas as pd
     >>> data = pd.DataFrame({"k": [1, 2], "x": [0.0, 1.0]})
-    >>> raw_response(parse("p(k, 10) ~ x"), data, {}).tolist()
+    >>> raw_response(parse("p(k, 10) ~ x"), data).tolist()
     [[1, 10], [2, 10]]
     """
     component = spec._description().response.term.components[0]

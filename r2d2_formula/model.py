@@ -111,7 +111,7 @@ class Model:
         _validation.check_response_call(spec)
         _validation.check_terms(spec)
         _validation.check_columns(spec, data, full)
-        _validation.check_raw_response(spec, family_, data, full)
+        _validation.check_raw_response(spec, family_, data)
         evaluated = evaluate(spec, data, full)
         _validation.check_design(spec, family_, evaluated, data.index)
         self.spec = spec
@@ -213,7 +213,7 @@ class Model:
         kind = _validation.check_kind(kind)
         new_data, rows = None, None
         if data is not None:
-            new_data = _validation.check_new_data(self.spec, self.data, data, self.namespace)
+            new_data = _validation.check_new_data(self.spec, self.data, data)
             rows = len(new_data)
             new_data = _with_every_fixed_level(new_data, self.data, self.spec.fixed_levels)
         with warnings.catch_warnings():

@@ -159,7 +159,7 @@ class FamilyR2:
         --------
         >>> from r2d2_formula.r2 import Poisson
         >>> round(float(Poisson().r2(1.0, 0.0, {})), 4)
-        0.5147
+        0.7391
         """
         return self.r2max(theta, ops) * ops.sigmoid(self.logit_r2(W, beta0, theta, ops))
 

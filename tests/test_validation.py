@@ -324,7 +324,7 @@ def predictor_model(fitted_frame):
 def check_new(model, new):
     from r2d2_formula import _validation
 
-    return _validation.check_new_data(model.spec, model.data, new, model.namespace)
+    return _validation.check_new_data(model.spec, model.data, new)
 
 
 def test_new_data_may_omit_the_response_and_bring_new_groups(predictor_model, fitted_frame):
