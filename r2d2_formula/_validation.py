@@ -10,7 +10,6 @@ prediction (:func:`check_new_data`).
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -19,13 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from r2d2_formula.design import column_spreads
 from r2d2_formula.errors import (
+    SHOWN,
     ArgumentError,
     DataError,
     FormulaError,
     PriorError,
     R2D2Error,
     UnsupportedError,
+    describe_rows,
+    did_you_mean,
 )
 from r2d2_formula.families import Family, get_family
 from r2d2_formula.formula import (
@@ -79,8 +82,6 @@ _RESPONSE_CALLS = {
     "weighted": "observation weights change the likelihood but not the family's variance, "
     "so the R² the prior is stated on would not be the model's",
 }
-_SHOWN = 5
-
 #: NumPy functions a saved fit's formula may call when it is loaded (``np.log(x)``).
 SAFE_NUMPY_FUNCTIONS = (
     "abs", "absolute", "arcsinh", "arctan", "cbrt", "ceil", "clip", "cos", "exp", "exp2",
@@ -106,7 +107,7 @@ def check_trusted(spec: FormulaSpec, data: pd.DataFrame, given: Mapping[str, Any
     untrusted = [call for call in spec.calls if call not in trusted_calls() and call not in given]
     if untrusted:
         raise R2D2Error(
-            f"the saved formula {spec.text!r} calls {untrusted}, which loading does not run: "
+            f"the saved formula {spec.source!r} calls {untrusted}, which loading does not run: "
             "a formula is code, and a saved fit is data. Pass the function(s) yourself with "
             "FitResult.load(path, namespace={...}) if you trust the file."
         )
@@ -117,19 +118,9 @@ def check_trusted(spec: FormulaSpec, data: pd.DataFrame, given: Mapping[str, Any
     ]
     if unknown:
         raise R2D2Error(
-            f"the saved formula {spec.text!r} reads {unknown}, names of the session that "
+            f"the saved formula {spec.source!r} reads {unknown}, names of the session that "
             "saved it; pass their values with FitResult.load(path, namespace={...})."
         )
-
-
-def _rows(index: pd.Index, bad: np.ndarray) -> str:
-    rows = list(index[bad][:_SHOWN])
-    return f"row(s) {rows}{' ...' if int(bad.sum()) > _SHOWN else ''}"
-
-
-def _choices(value: Any, allowed: Any) -> str:
-    hint = difflib.get_close_matches(str(value), list(allowed), n=1)
-    return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
 # --------------------------------------------------------------------------- arguments
@@ -186,7 +177,7 @@ def check_sampler(settings: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(method, str) or method not in INFERENCE_METHODS:
         raise ArgumentError(
             f"inference_method must be one of {', '.join(INFERENCE_METHODS)}; got "
-            f"{method!r}{_choices(method, INFERENCE_METHODS)}."
+            f"{method!r}{did_you_mean(method, INFERENCE_METHODS)}."
         )
     if method in JAX_METHODS:
         _require_jax(method)
@@ -220,7 +211,7 @@ def check_priors(priors: Any, spec: FormulaSpec, family: Family, link: Link) -> 
     for name, prior in priors.items():
         if name not in allowed:
             raise PriorError(
-                f"priors names {name!r}{_choices(name, allowed)}; only {allowed} take a prior "
+                f"priors names {name!r}{did_you_mean(name, allowed)}; only {allowed} take a prior "
                 "of your own: the coefficients and group SDs get theirs from the R2D2 prior."
             )
         if not (isinstance(getattr(prior, "name", None), str) and hasattr(prior, "args")):
@@ -237,7 +228,7 @@ def check_kind(kind: Any) -> str:
         return kind
     raise ArgumentError(
         f"kind must be one of {', '.join(map(repr, PREDICTION_KINDS))}; got "
-        f"{kind!r}{_choices(kind, PREDICTION_KINDS)}."
+        f"{kind!r}{did_you_mean(kind, PREDICTION_KINDS)}."
     )
 
 
@@ -254,7 +245,7 @@ def check_concentration(concentration: Any, names: list[str], terms: list[str]) 
         if unknown:
             raise PriorError(
                 f"concentration names {unknown} that are not model components or terms"
-                f"{_choices(unknown[0], known)}; they are {known}."
+                f"{did_you_mean(unknown[0], known)}; they are {known}."
             )
         return tuple(
             concentration.get(name, concentration.get(term, 1.0))
@@ -320,7 +311,7 @@ def check_terms(spec: FormulaSpec) -> None:
     """Refuse terms the R2D2 prior has no share for."""
     for call, reason in _TERM_CALLS.items():
         if call in spec.calls:
-            raise UnsupportedError(f"{spec.text or str(spec)!r} is not supported: {reason}.")
+            raise UnsupportedError(f"{spec.source!r} is not supported: {reason}.")
 
 
 def check_response_call(spec: FormulaSpec) -> None:
@@ -328,7 +319,7 @@ def check_response_call(spec: FormulaSpec) -> None:
     reason = _RESPONSE_CALLS.get(spec.response_call or "")
     if reason:
         raise UnsupportedError(
-            f"the response {spec.response_call}(...) of {spec.text or str(spec)!r} is not "
+            f"the response {spec.response_call}(...) of {spec.source!r} is not "
             f"supported: {reason}. Fit it with Bambi's own priors instead."
         )
 
@@ -339,9 +330,9 @@ def check_columns(spec: FormulaSpec, data: pd.DataFrame, namespace: Mapping[str,
     unknown = [name for name in spec.variables if name not in used and name not in namespace]
     if unknown:
         columns = list(map(str, data.columns))
-        said = ", ".join(f"{name!r}{_choices(name, columns)}" for name in unknown)
+        said = ", ".join(f"{name!r}{did_you_mean(name, columns)}" for name in unknown)
         raise FormulaError(
-            f"formula {spec.text or str(spec)!r} uses column(s) not in the data: {said}. "
+            f"formula {spec.source!r} uses column(s) not in the data: {said}. "
             f"Available columns: {columns}."
         )
     clash = [name for name in spec.variables if name in RESERVED_NAMES]
@@ -361,14 +352,14 @@ def _check_complete(data: pd.DataFrame, column: str, what: str = "column") -> No
     if missing.any():
         raise DataError(
             f"{what} {column!r} has {int(missing.sum())} missing value(s) at "
-            f"{_rows(data.index, missing)}; remove or impute them first: rows are never "
+            f"{describe_rows(data.index, missing)}; remove or impute them first: rows are never "
             "dropped silently."
         )
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         infinite = ~np.isfinite(values.to_numpy(dtype=float))
         if infinite.any():
             raise DataError(
-                f"{what} {column!r} has infinite value(s) at {_rows(data.index, infinite)}."
+                f"{what} {column!r} has infinite value(s) at {describe_rows(data.index, infinite)}."
             )
 
 
@@ -380,22 +371,19 @@ def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) ->
         present = sorted(map(str, pd.unique(data[column].astype(object))))
         if wanted not in present:
             # formulae would code every row as a failure without a word.
+            more = " ..." if len(present) > SHOWN else ""
             raise DataError(
                 f"the response {column}[{wanted!r}] names a level that column {column!r} does "
-                f"not have; its values are {present[:_SHOWN]}{' ...' if len(present) > 5 else ''}."
+                f"not have; its values are {present[:SHOWN]}{more}."
             )
     raw = raw_response(spec, data)
     if raw is not None:
-        family.domain.check(raw, _response_text(spec), family.name, data.index)
-
-
-def _response_text(spec: FormulaSpec) -> str:
-    return spec.text.split("~", 1)[0].strip() if spec.text else spec.response
+        family.domain.check(raw, spec.response_text, family.name, data.index)
 
 
 def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index: pd.Index) -> None:
     """The evaluated design: response in the family's domain, every column finite, groups."""
-    family.domain.check(evaluated.response, _response_text(spec), family.name, index)
+    family.domain.check(evaluated.response, spec.response_text, family.name, index)
     for term, values in evaluated.common.items():
         if values.shape[1] == 0:
             raise DataError(
@@ -405,14 +393,14 @@ def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index:
     for term, values in {**evaluated.common, **evaluated.offsets}.items():
         kind = "offset" if term in evaluated.offsets else "term"
         _check_finite_term(values, term, kind, index, spec.reads(term))
-    if evaluated.offsets and family.offsets_r2 is None:
-        family.r2(family.default_link, offsets=np.zeros(1))  # raises UnsupportedError
+    if evaluated.offsets:
+        family.check_offsets()
     for term, values in evaluated.groups.items():
         _check_finite_term(values, term, "group-level term", index, spec.reads(term))
         _check_levels(term, evaluated.levels[term])
     if not evaluated.common and not evaluated.groups:
         raise UnsupportedError(
-            f"{spec.text or str(spec)!r} has no term besides the intercept, so there is nothing "
+            f"{spec.source!r} has no term besides the intercept, so there is nothing "
             "to put the R2D2 prior on (its R² is 0 by construction); add a predictor or a "
             "group-level term, or fit it with Bambi's own priors."
         )
@@ -427,15 +415,15 @@ def _check_finite_term(
         bad_entries = ~np.isfinite(entries.data)
         bad = np.zeros(len(index), dtype=bool)
         bad[entries.row[bad_entries]] = True
-        shown = entries.data[bad_entries][:_SHOWN].tolist()
+        shown = entries.data[bad_entries][:SHOWN].tolist()
     else:
         matrix = np.asarray(values, dtype=float).reshape(len(index), -1)
         bad = ~np.isfinite(matrix).all(axis=1)
-        shown = matrix[bad][:_SHOWN, 0].tolist()
+        shown = matrix[bad][:SHOWN, 0].tolist()
     if bad.any():
         columns = f" (it reads {', '.join(map(repr, reads))})" if reads else ""
         raise DataError(
-            f"{kind} {term!r}{columns} is not finite at {_rows(index, bad)}, where it "
+            f"{kind} {term!r}{columns} is not finite at {describe_rows(index, bad)}, where it "
             f"evaluates to {shown}: its transformation is undefined there (e.g. the log of a "
             "value <= 0)."
         )
@@ -453,9 +441,8 @@ def _check_levels(term: str, levels: list[Any]) -> None:
 
 def _check_not_constant(evaluated: Evaluated, intercept: bool) -> None:
     for term, values in evaluated.common.items():
-        matrix = np.asarray(values, dtype=float)
-        spread = matrix.var(axis=0) if intercept else np.mean(matrix**2, axis=0)
-        for label, value in zip(evaluated.labels[term], spread, strict=True):
+        spreads = column_spreads(values, centred=intercept)
+        for label, value in zip(evaluated.labels[term], spreads, strict=True):
             if not value > 0:
                 raise DataError(
                     f"design column {label!r} of term {term!r} is constant (variance "
@@ -479,7 +466,7 @@ def check_new_data(spec: FormulaSpec, fitted: pd.DataFrame, new: Any) -> pd.Data
     missing = [name for name in needed if name not in new.columns]
     if missing:
         raise DataError(
-            f"new data lack column(s) {missing} that the formula {spec.text!r} reads; they "
+            f"new data lack column(s) {missing} that the formula {spec.source!r} reads; they "
             f"have {list(map(str, new.columns))}."
         )
     # A column that is only a grouping factor may bring new levels; any other may not.
@@ -510,8 +497,9 @@ def _check_known_levels(fitted: pd.Series, new: pd.Series, name: str, index: pd.
     known = set(pd.unique(fitted.astype(object)))
     unseen = ~new.astype(object).isin(known).to_numpy()
     if unseen.any():
-        levels = sorted(map(str, pd.unique(new[unseen].astype(object))))[:_SHOWN]
+        levels = sorted(map(str, pd.unique(new[unseen].astype(object))))[:SHOWN]
         raise DataError(
-            f"new data column {name!r} has level(s) {levels} at {_rows(index, unseen)} that "
-            f"the model was not fitted with; known levels: {sorted(map(str, known))}."
+            f"new data column {name!r} has level(s) {levels} at "
+            f"{describe_rows(index, unseen)} that the model was not fitted with; known levels: "
+            f"{sorted(map(str, known))}."
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Design", "GroupBlock"]
+__all__ = ["Design", "GroupBlock", "column_spreads"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,3 +85,20 @@ class Design:
             lines.append(f"  trials: {int(self.trials.sum())} in total")
         lines.append(f"  R2D2 components: {list(self.components['component'])}")
         return "\n".join(lines)
+
+
+def column_spreads(matrix: np.ndarray, centred: bool) -> np.ndarray:
+    """Per population column, its contribution to Var(η) per unit squared coefficient.
+
+    The variance with an intercept (which absorbs the column's mean), else the mean
+    square. A column whose spread is 0 cannot take a share of the variance.
+
+    Examples
+    --------
+    >>> column_spreads(np.array([[1.0], [3.0]]), centred=True).tolist()
+    [1.0]
+    >>> column_spreads(np.array([[1.0], [3.0]]), centred=False).tolist()
+    [5.0]
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    return matrix.var(axis=0) if centred else np.mean(matrix**2, axis=0)

@@ -8,6 +8,9 @@ for bad values, ``NotImplementedError`` for unsupported combinations).
 
 from __future__ import annotations
 
+import difflib
+from typing import Any
+
 __all__ = [
     "ArgumentError",
     "DataError",
@@ -16,6 +19,8 @@ __all__ = [
     "PriorError",
     "R2D2Error",
     "UnsupportedError",
+    "describe_rows",
+    "did_you_mean",
 ]
 
 
@@ -45,3 +50,32 @@ class UnsupportedError(R2D2Error, NotImplementedError):
 
 class ArgumentError(R2D2Error, ValueError):
     """An argument other than the prior's (sampler settings, prediction kind, ...) is invalid."""
+
+
+#: How many offending values or rows an error message quotes.
+SHOWN = 5
+
+
+def describe_rows(index: Any, bad: Any) -> str:
+    """``"row(s) [3, 7]"``: the labels of the first offending rows, ``...`` if there are more.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> describe_rows(pd.RangeIndex(8), np.array([0, 0, 0, 1, 0, 0, 0, 1], bool))
+    'row(s) [3, 7]'
+    """
+    rows = list(index[bad][:SHOWN])
+    return f"row(s) {rows}{' ...' if int(bad.sum()) > SHOWN else ''}"
+
+
+def did_you_mean(value: Any, allowed: Any) -> str:
+    """``" (did you mean 'poisson'?)"`` when ``value`` is close to one allowed name, else ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("poison", ["poisson", "gamma"])
+    " (did you mean 'poisson'?)"
+    """
+    hint = difflib.get_close_matches(str(value), list(map(str, allowed)), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""

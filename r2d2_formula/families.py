@@ -10,7 +10,6 @@ defines each default.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,21 +18,20 @@ import numpy as np
 import pandas as pd
 
 from r2d2_formula import r2 as R
-from r2d2_formula.errors import DataError, FamilyError, UnsupportedError
+from r2d2_formula.errors import (
+    SHOWN,
+    DataError,
+    FamilyError,
+    UnsupportedError,
+    describe_rows,
+    did_you_mean,
+)
 from r2d2_formula.links import CLOGLOG, IDENTITY, LINKS, LOG, LOGIT, PROBIT, Link
 
 __all__ = ["FAMILIES", "INTERCEPT_SD", "Family", "ResponseDomain", "get_family", "family_r2"]
 
 #: Intercept prior SD on the link scale, in units of the response SD for the real line.
 INTERCEPT_SD = 2.5
-_SHOWN = 5  # offending values quoted in an error message
-
-
-def _rows(index: pd.Index, bad: np.ndarray) -> str:
-    rows = list(index[bad][:_SHOWN])
-    return f"row(s) {rows}{' ...' if bad.sum() > _SHOWN else ''}"
-
-
 # --------------------------------------------------------------------------- domains
 
 
@@ -80,7 +78,7 @@ def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> np.ndarray:
     y = values.astype(float)
     bad = ~np.isfinite(y)
     if bad.any():
-        raise DataError(f"response {name!r} is not finite at {_rows(index, bad)}.")
+        raise DataError(f"response {name!r} is not finite at {describe_rows(index, bad)}.")
     return y
 
 
@@ -104,7 +102,7 @@ class _Positive(ResponseDomain):
         if bad.any():
             raise DataError(
                 f"response {name!r} must be positive for family {family!r}; found "
-                f"{y[bad][:_SHOWN].tolist()} at {_rows(index, bad)}."
+                f"{y[bad][:SHOWN].tolist()} at {describe_rows(index, bad)}."
             )
 
     def clip_mean(self, mean, n):
@@ -116,15 +114,15 @@ def _check_counts(y: np.ndarray, name: str, family: str, index: pd.Index) -> Non
     if negative.any():
         raise DataError(
             f"response {name!r} must be a non-negative integer count for family {family!r}; "
-            f"found negative value(s) {y[negative][:_SHOWN].tolist()} at "
-            f"{_rows(index, negative)}."
+            f"found negative value(s) {y[negative][:SHOWN].tolist()} at "
+            f"{describe_rows(index, negative)}."
         )
     fractional = y != np.round(y)
     if fractional.any():
         raise DataError(
             f"response {name!r} must hold integer counts for family {family!r}; found "
-            f"non-integer value(s) {y[fractional][:_SHOWN].tolist()} at "
-            f"{_rows(index, fractional)}."
+            f"non-integer value(s) {y[fractional][:SHOWN].tolist()} at "
+            f"{describe_rows(index, fractional)}."
         )
 
 
@@ -141,7 +139,7 @@ class _ZeroOne(ResponseDomain):
         if values.dtype == bool:
             return
         if not np.issubdtype(values.dtype, np.number):
-            levels = sorted(map(str, pd.unique(pd.Series(values.ravel()))))[:_SHOWN]
+            levels = sorted(map(str, pd.unique(pd.Series(values.ravel()))))[:SHOWN]
             raise DataError(
                 f"response {name!r} holds non-numeric values {levels}; say which level is a "
                 f"success, e.g. '{name}[\"{levels[-1]}\"] ~ ...', or code it as 0/1."
@@ -151,7 +149,7 @@ class _ZeroOne(ResponseDomain):
         if bad.any():
             raise DataError(
                 f"response {name!r} must be 0 or 1 for family {family!r}; found "
-                f"{np.unique(y[bad])[:_SHOWN].tolist()} at {_rows(index, bad)}."
+                f"{np.unique(y[bad])[:SHOWN].tolist()} at {describe_rows(index, bad)}."
             )
 
     def clip_mean(self, mean, n):
@@ -174,12 +172,12 @@ class _SuccessesOfTrials(_ZeroOne):
         if bad.any():
             raise DataError(
                 f"trials in {name!r} must be integers >= 1; found "
-                f"{trials[bad][:_SHOWN].tolist()} at {_rows(index, bad)}."
+                f"{trials[bad][:SHOWN].tolist()} at {describe_rows(index, bad)}."
             )
         over = successes > trials
         if over.any():
             raise DataError(
-                f"successes exceed trials in {name!r} at {_rows(index, over)}, "
+                f"successes exceed trials in {name!r} at {describe_rows(index, over)}, "
                 f"e.g. {successes[over][0]:g} of {trials[over][0]:g}."
             )
 
@@ -257,13 +255,17 @@ class Family:
         """The R² calculator under ``link``, with the trials and offsets of the data."""
         if offsets is None:
             return self.make_r2(link, trials)
+        self.check_offsets()
+        return self.offsets_r2(np.asarray(offsets, dtype=float))
+
+    def check_offsets(self) -> None:
+        """Refuse offsets where this family's R² with offsets has no implementation."""
         if self.offsets_r2 is None:
             raise UnsupportedError(
                 f"offsets are supported for the poisson family only; the R² of a "
                 f"{self.name!r} model with offsets has no implementation here, and no "
                 "approximation is substituted silently."
             )
-        return self.offsets_r2(np.asarray(offsets, dtype=float))
 
     def intercept_prior(
         self, response: np.ndarray, family_r2: R.FamilyR2, theta: dict[str, float]
@@ -316,8 +318,7 @@ def get_family(name: Any) -> Family:
     """
     if isinstance(name, str) and name in FAMILIES:
         return FAMILIES[name]
-    hint = difflib.get_close_matches(str(name), FAMILIES, n=1)
-    said = f" (did you mean {hint[0]!r}?)" if hint else ""
+    said = did_you_mean(name, FAMILIES)
     raise FamilyError(f"family must be one of {', '.join(sorted(FAMILIES))}; got {name!r}{said}.")
 
 

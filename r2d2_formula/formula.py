@@ -190,36 +190,28 @@ class FormulaSpec:
         >>> parse("p(k, n) ~ C(c, levels=lv) + np.log(t) + (x|g)").variables
         ('k', 'n', 'c', 'lv', 't', 'g', 'x')
         """
-        return _names(_components(self._description()))[0]
+        return _names(_parts(self._description()))[0]
 
     @property
     def response_variables(self) -> tuple[str, ...]:
         """The names the response reads (``("k", "n")`` for ``p(k, n)``)."""
-        model = self._description()
-        return _names(model.response.term.components)[0]
+        return _names(_parts(self._description(), population=False, groups=False))[0]
 
     @property
     def predictor_variables(self) -> tuple[str, ...]:
         """The names the right-hand side reads: population terms and group terms."""
-        model = self._description()
-        response = model.response.term.components if isinstance(model.response, Response) else []
-        others = [c for c in _components(model) if all(c is not r for r in response)]
-        return _names(others)[0]
+        return _names(_parts(self._description(), response=False))[0]
 
     @property
     def population_variables(self) -> tuple[str, ...]:
         """The names read by population-level terms and group-level expressions (not factors)."""
-        model = self._description()
-        terms = [t for t in model.common_terms if isinstance(t, Term)]
-        terms += [group.expr for group in model.group_terms if isinstance(group.expr, Term)]
-        return _names([c for term in terms for c in term.components])[0]
+        return _names(_parts(self._description(), response=False, factors=False))[0]
 
     @property
     def factor_variables(self) -> tuple[str, ...]:
         """The names the grouping factors read (``("a", "b")`` for ``(1|a/b)``)."""
-        model = self._description()
-        factors = [c for group in model.group_terms for c in group.factor.components]
-        return _names(factors)[0]
+        parts = _parts(self._description(), response=False, population=False, exprs=False)
+        return _names(parts)[0]
 
     @property
     def calls(self) -> tuple[str, ...]:
@@ -230,7 +222,7 @@ class FormulaSpec:
         >>> parse("y ~ poly(x, 2) + np.log(t) + offset(log(t))").calls
         ('poly', 'np.log', 'offset', 'log')
         """
-        return _names(_components(self._description()))[1]
+        return _names(_parts(self._description()))[1]
 
     @property
     def response_call(self) -> str | None:
@@ -251,9 +243,10 @@ class FormulaSpec:
         ('x',)
         """
         found: dict[str, None] = {}
-        for component in _components(self._description()):
-            if isinstance(component, Call):
-                _fixed_levels(component.call, found)
+        for node in _lazy_nodes(_parts(self._description())):
+            if isinstance(node, LazyCall) and "levels" in node.kwargs and node.args:
+                if isinstance(node.args[0], LazyVariable):
+                    found[node.args[0].name] = None
         return tuple(found)
 
     @property
@@ -278,14 +271,9 @@ class FormulaSpec:
         >>> parse("y ~ x + offset(log(t)) + (z|g)").reads("offset(log(t))")
         ('t',)
         """
-        model = self._description()
-        for candidate in model.common_terms:
-            if isinstance(candidate, Term) and candidate.name == term:
-                return _names(candidate.components)[0]
-        for group in model.group_terms:
-            if _term_text(group) == term:
-                parts = [group.factor] + ([group.expr] if isinstance(group.expr, Term) else [])
-                return _names([c for part in parts for c in part.components])[0]
+        for candidate in _terms(self._description(), response=False):
+            if _term_text(candidate) == term:
+                return _names(_parts_of(candidate))[0]
         return ()
 
     def _description(self) -> Model:
@@ -293,9 +281,19 @@ class FormulaSpec:
             return parse(str(self))._model
         return self._model
 
+    @property
+    def source(self) -> str:
+        """The formula as the user wrote it, or as ``str()`` writes a spec built by hand."""
+        return self.text or str(self)
+
+    @property
+    def response_text(self) -> str:
+        """The response as formula text: ``"y"``, ``'y["yes"]'``, ``"p(k, n)"``."""
+        return self.response if self.trials is None else f"p({self.response}, {self.trials})"
+
     def __str__(self) -> str:
         written = dict(self._written)
-        lhs = self.response if self.trials is None else f"p({self.response}, {self.trials})"
+        lhs = self.response_text
         rhs = ["1" if self.intercept else "0"]
         rhs += [written.get(("term", name), _write_name(name)) for name in self.population]
         rhs += [f"offset({offset})" for offset in self.offsets]
@@ -892,46 +890,60 @@ def _names(components: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if isinstance(component, Variable):
             if isinstance(component.name, str):
                 variables[component.name] = None
-        else:
-            _walk_lazy(component.call, variables, calls)
+            continue
+        for node in _lazy_nodes([component]):
+            if isinstance(node, LazyCall):
+                calls[node.callee] = None
+            elif isinstance(node, LazyVariable):
+                variables[node.name] = None
     return tuple(variables), tuple(calls)
 
 
-def _components(model: Model) -> list[Any]:
-    """Every Variable and Call of the model: response, population terms, group terms."""
+def _terms(model: Model, response: bool = True, population: bool = True) -> list[Any]:
+    """The response term, the population terms (offsets included) and the group terms."""
     terms: list[Any] = []
-    if isinstance(model.response, Response):
+    if response and isinstance(model.response, Response):
         terms.append(model.response.term)
-    terms += [term for term in model.common_terms if isinstance(term, Term)]
-    for group in model.group_terms:
-        if isinstance(group.expr, Term):
-            terms.append(group.expr)
-        terms.append(group.factor)
-    return [component for term in terms for component in term.components]
+    if population:
+        terms += [term for term in model.common_terms if isinstance(term, Term)]
+    return terms + list(model.group_terms)
 
 
-def _fixed_levels(node: Any, found: dict[str, None]) -> None:
-    if isinstance(node, LazyCall):
-        if "levels" in node.kwargs and node.args and isinstance(node.args[0], LazyVariable):
-            found[node.args[0].name] = None
-        for arg in (*node.args, *node.kwargs.values()):
-            _fixed_levels(arg, found)
-    elif isinstance(node, LazyOperator):
-        for arg in node.args:
-            _fixed_levels(arg, found)
+def _parts_of(term: Any, exprs: bool = True, factors: bool = True) -> list[Any]:
+    """The Variables and Calls of a term; of a group term, its expression's and factor's."""
+    if not isinstance(term, GroupSpecificTerm):
+        return list(term.components)
+    parts = list(term.expr.components) if exprs and isinstance(term.expr, Term) else []
+    return parts + (list(term.factor.components) if factors else [])
 
 
-def _walk_lazy(node: Any, variables: dict[str, None], calls: dict[str, None]) -> None:
-    if isinstance(node, LazyCall):
-        calls[node.callee] = None
-        for arg in (*node.args, *node.kwargs.values()):
-            _walk_lazy(arg, variables, calls)
-    elif isinstance(node, LazyVariable):
-        variables[node.name] = None
-    elif isinstance(node, LazyOperator):
-        for arg in node.args:
-            _walk_lazy(arg, variables, calls)
-    # LazyValue: a literal reads nothing.
+def _parts(
+    model: Model,
+    response: bool = True,
+    population: bool = True,
+    groups: bool = True,
+    exprs: bool = True,
+    factors: bool = True,
+) -> list[Any]:
+    """The Variables and Calls of the chosen terms of a model, in formula order."""
+    terms = _terms(model, response, population)
+    if not groups:
+        terms = [term for term in terms if not isinstance(term, GroupSpecificTerm)]
+    return [part for term in terms for part in _parts_of(term, exprs, factors)]
+
+
+def _lazy_nodes(components: list[Any]) -> list[Any]:
+    """Every node of the calls among ``components``: calls, names, operators, literals."""
+    nodes: list[Any] = []
+    stack = [c.call for c in reversed(components) if isinstance(c, Call)]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        if isinstance(node, LazyCall):
+            stack.extend(reversed([*node.args, *node.kwargs.values()]))
+        elif isinstance(node, LazyOperator):
+            stack.extend(reversed(node.args))
+    return nodes
 
 
 # --------------------------------------------------------------------------- evaluating
@@ -1061,25 +1073,18 @@ def raw_response(spec: FormulaSpec, data: Any) -> np.ndarray | None:
 
 def _evaluation_error(spec: FormulaSpec, data: Any, env: Any, err: Exception) -> FormulaError:
     """Which term failed, found by evaluating each term of a fresh copy on its own."""
-    model = copy.deepcopy(spec._description())
-    terms: list[Any] = []
-    if isinstance(model.response, Response):
-        terms.append(model.response.term)
-    terms += [term for term in model.common_terms if isinstance(term, Term)]
-    terms += list(model.group_terms)
-    for term in terms:
+    for term in _terms(copy.deepcopy(spec._description())):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 term.set_type(data, env)
         except Exception as term_err:
             return FormulaError(
-                f"cannot evaluate term {_term_text(term)!r} of formula {spec.text or str(spec)!r} "
+                f"cannot evaluate term {_term_text(term)!r} of formula {spec.source!r} "
                 f"on the data: {type(term_err).__name__}: {term_err}"
             )
     return FormulaError(
-        f"cannot build the design of formula {spec.text or str(spec)!r}: "
-        f"{type(err).__name__}: {err}"
+        f"cannot build the design of formula {spec.source!r}: {type(err).__name__}: {err}"
     )
 
 

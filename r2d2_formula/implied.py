@@ -87,19 +87,12 @@ def implied_prior(
     density = inject.w_log_density(model.bambi_model, plan)
     uniforms = rng.uniform(size=draws)
     # Draws that share the intercept and family parameters share one density (held values).
-    conditions = np.column_stack([beta0, *drawn.values()])
-    distinct, which = np.unique(conditions, axis=0, return_inverse=True)
+    distinct, which = np.unique(
+        np.column_stack([beta0, *drawn.values()]), axis=0, return_inverse=True
+    )
+    grid, log_mass = _tabulate(density, distinct, list(drawn))
     which = which.reshape(-1)
-    w = np.empty(draws)
-    for start in range(0, len(distinct), CHUNK):
-        rows = np.arange(start, min(start + CHUNK, len(distinct)))
-        theta_rows = {name: distinct[rows, k + 1] for k, name in enumerate(drawn)}
-        grid, log_mass = _density_grid(density, distinct[rows, 0], theta_rows)
-        members = np.flatnonzero((which >= rows[0]) & (which <= rows[-1]))
-        local = which[members] - rows[0]
-        w[members] = np.exp(
-            _invert_piecewise_exponential(grid[local], log_mass[local], uniforms[members])
-        )
+    w = np.exp(_invert_piecewise_exponential(grid[which], log_mass[which], uniforms))
     r2 = plan.family.r2(w, beta0, drawn)
     return pd.DataFrame(
         {
@@ -112,12 +105,16 @@ def implied_prior(
     )
 
 
-def _inverse_cdf_draws(
-    density: Any, beta0: np.ndarray, theta: dict[str, np.ndarray], uniforms: np.ndarray
-) -> np.ndarray:
-    """W with P(W <= w | β₀, θ) = u for each row."""
-    grid, log_mass = _density_grid(density, beta0, theta)
-    return np.exp(_invert_piecewise_exponential(grid, log_mass, uniforms))
+def _tabulate(
+    density: Any, conditions: np.ndarray, theta_names: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_density_grid` for each row (intercept, then θ) of ``conditions``, in chunks."""
+    tables = []
+    for start in range(0, len(conditions), CHUNK):
+        rows = conditions[start : start + CHUNK]
+        theta = {name: rows[:, k + 1] for k, name in enumerate(theta_names)}
+        tables.append(_density_grid(density, rows[:, 0], theta))
+    return np.concatenate([g for g, _ in tables]), np.concatenate([m for _, m in tables])
 
 
 def _density_grid(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from r2d2_formula._validation import RESERVED_NAMES, check_concentration
 from r2d2_formula.centring import noncentred_terms
-from r2d2_formula.design import Design, GroupBlock
+from r2d2_formula.design import Design, GroupBlock, column_spreads
 from r2d2_formula.errors import FormulaError, R2D2Error, UnsupportedError
 from r2d2_formula.families import Family
 from r2d2_formula.formula import FormulaSpec
@@ -170,7 +170,7 @@ def _bambi_model(
 ) -> Any:
     import bambi as bmb
 
-    formula = spec.text or str(spec)
+    formula = spec.source
     kwargs = {"family": family.name, "link": link.name, "extra_namespace": dict(namespace)}
     try:
         with warnings.catch_warnings():
@@ -187,7 +187,7 @@ def _check_terms_agree(spec: FormulaSpec, parent: Any, ours: tuple[list, list]) 
     ours = (list(ours[0]), list(ours[1]))
     if ours != theirs:
         raise R2D2Error(
-            f"internal error: the formula {spec.text!r} parses to terms {ours} here but Bambi "
+            f"internal error: the formula {spec.source!r} parses to terms {ours} here but Bambi "
             f"built {theirs}; please report it."
         )
 
@@ -218,7 +218,7 @@ def _components(parent: Any, autoscale: bool) -> tuple[Component, ...]:
     components = []
     for name, term in parent.common_terms.items():
         data = np.asarray(term.data, dtype=float).reshape(len(term.data), -1)
-        spreads = data.var(axis=0) if centred else np.mean(data**2, axis=0)
+        spreads = column_spreads(data, centred)
         levels = _column_names(term, f"{name}_dim")
         labels = [f"{name}[{level}]" for level in levels] if levels else [name]
         magnitudes = np.sqrt(np.mean(data**2, axis=0))
@@ -612,13 +612,9 @@ def w_log_density(model: Any, plan: Plan) -> Any:
 
     def density(w_values: np.ndarray, beta0_values: np.ndarray, theta_values: dict) -> np.ndarray:
         w_values = np.asarray(w_values, dtype=float)
-        args = [
-            np.broadcast_to(np.asarray(theta_values[name], float), w_values.shape).ravel()
-            for name in plan.family.theta
-        ]
-        beta0_flat = np.broadcast_to(np.asarray(beta0_values, float), w_values.shape).ravel()
-        intercept = [beta0_flat] if plan.intercept else []
-        out = compiled(w_values.ravel(), *intercept, *args)
-        return np.asarray(out).reshape(w_values.shape)
+        given = [beta0_values] if plan.intercept else []
+        given += [theta_values[name] for name in plan.family.theta]
+        flat = [np.broadcast_to(np.asarray(v, float), w_values.shape).ravel() for v in given]
+        return np.asarray(compiled(w_values.ravel(), *flat)).reshape(w_values.shape)
 
     return density

@@ -12,7 +12,7 @@ import pandas as pd
 
 from r2d2_formula import _html, _validation, inject
 from r2d2_formula.design import Design
-from r2d2_formula.errors import DataError
+from r2d2_formula.errors import DataError, describe_rows
 from r2d2_formula.formula import CONTRASTS, FormulaSpec, caller_namespace, evaluate, parse
 from r2d2_formula.prior import R2D2
 
@@ -115,7 +115,7 @@ class Model:
         evaluated = evaluate(spec, data, full)
         _validation.check_design(spec, family_, evaluated, data.index)
         self.spec = spec
-        self.formula = spec.text or str(spec)
+        self.formula = spec.source
         self.family = family_.name
         #: The :class:`~r2d2_formula.families.Family` object: domain, links, R².
         self.response_family = family_
@@ -283,10 +283,10 @@ def _check_finite_predictions(model: Any, idata: Any, kind: str, new_data: Any) 
     values = inject.prediction_draws(model, idata, kind)
     bad = ~np.isfinite(values).all(axis=0)
     if bad.any():
-        rows = list(np.flatnonzero(bad)[:5]) if new_data is None else list(new_data.index[bad][:5])
+        index = pd.RangeIndex(bad.size) if new_data is None else new_data.index
         raise DataError(
-            f"predictions are not finite at row(s) {rows}: the predictors there are so far "
-            "from the fitted data that the mean overflows."
+            f"predictions are not finite at {describe_rows(index, bad)}: the predictors there "
+            "are so far from the fitted data that the mean overflows."
         )
 
 

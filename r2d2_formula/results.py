@@ -27,6 +27,9 @@ MIN_ESS_PER_CHAIN = 100
 MAX_R_HAT = 1.01
 #: Name of the group that stores the model specification in a saved fit.
 _MODEL_GROUP = "r2d2_model"
+#: NumPy for a loaded formula (its calls are checked against the allow-list first); the
+#: model adds formulae's contrasts and Bambi's functions itself.
+_LOAD_NAMESPACE = {"np": np, "numpy": np}
 
 
 class SamplingWarning(UserWarning):
@@ -235,7 +238,7 @@ class FitResult:
             prior=R2D2(**spec["prior"]),
             link=spec["link"],
             noncentered=spec["noncentered"],
-            namespace={**_trusted_namespace(), **given},
+            namespace={**_LOAD_NAMESPACE, **given},
             priors={k: inject.prior_from_dict(v) for k, v in spec.get("priors", {}).items()},
         )
         return cls(model, tree)
@@ -303,13 +306,6 @@ def _plain_values(model: Model) -> dict[str, Any]:
             if all(isinstance(item, (str, int, float, bool)) for item in items):
                 values[name] = items
     return values
-
-
-def _trusted_namespace() -> dict[str, Any]:
-    """What a loaded formula may use: NumPy (its calls are checked first), formulae's contrasts."""
-    from r2d2_formula.formula import CONTRASTS
-
-    return {"np": np, "numpy": np, **CONTRASTS}
 
 
 def _flat(array: Any) -> np.ndarray:

@@ -73,3 +73,14 @@ def poisson_fit(poisson_data):
     """A full-length fit of the poisson GLMM, shared by recovery, naming and prediction tests."""
     data, _ = poisson_data
     return rf.fit("y ~ x1 + x2 + (1|g)", data, family="poisson", random_seed=3, progressbar=False)
+
+
+@pytest.fixture
+def never_builds(monkeypatch):
+    """Fail the test if a Bambi model were built: user errors must be caught before it."""
+    from r2d2_formula import inject
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Bambi model was built before the error was found")
+
+    monkeypatch.setattr(inject, "build_bambi_model", refuse)

@@ -86,17 +86,6 @@ def test_demo_data_is_real_and_categorical():
     assert EXAMPLES["cbpp"].family == "binomial"
 
 
-@pytest.fixture
-def never_builds(monkeypatch):
-    """Fail the test if a model were built: user errors must be caught before compiling."""
-    from r2d2_formula import inject
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a model was built before the error was found")
-
-    monkeypatch.setattr(inject, "build_bambi_model", refuse)
-
-
 def _one_line_error(capsys) -> str:
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()

@@ -21,6 +21,8 @@ FAST = [
     "r2d2_formula.wprior",
     "r2d2_formula.gbp",
     "r2d2_formula.datasets",
+    "r2d2_formula.design",
+    "r2d2_formula.errors",
 ]
 FITTING = [
     "r2d2_formula",

@@ -177,17 +177,6 @@ def test_failed_and_successful_builds_leave_the_data_unchanged(data):
 # --- every rule runs before a Bambi model is built ------------------------------------------
 
 
-@pytest.fixture
-def never_builds(monkeypatch):
-    """Fail the test if a Bambi model were built: validation must come first."""
-    from r2d2_formula import inject
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a Bambi model was built before the error was found")
-
-    monkeypatch.setattr(inject, "build_bambi_model", refuse)
-
-
 @pytest.mark.parametrize(
     ("kwargs", "error", "fragment"),
     [
