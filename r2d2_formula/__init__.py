@@ -27,6 +27,7 @@ from r2d2_formula.implied import implied_prior, implied_r2
 from r2d2_formula.model import DEFAULT_FIT, Model, design
 from r2d2_formula.prior import R2D2
 from r2d2_formula.results import FitResult, SamplingWarning
+from r2d2_formula.shares import LogisticNormal
 
 try:
     __version__ = version("r2d2-formula")
@@ -39,6 +40,7 @@ __all__ = [
     "DataError",
     "FamilyError",
     "FitResult",
+    "LogisticNormal",
     "SamplingWarning",
     "FormulaError",
     "Model",

@@ -21,7 +21,7 @@ def render(result: Any) -> str:
         f"Family:   {model.family} (link: {model.link}), {len(model.data)} observations",
         f"Prior:    R²{'/R²max' if 'R2_max' in posterior else ''} ~ Beta({prior.a:g}, {prior.b:g})"
         f" (mean {prior.r2_mean:.2f}), W prior '{prior.method}', "
-        f"phi ~ Dirichlet({_concentration(model)})",
+        f"phi ~ {_shares(model)}",
         f"Sampling: {posterior.sizes['chain']} chains x {posterior.sizes['draw']} draws; "
         f"divergences {diag['divergences']}, max r_hat {diag['max_r_hat']:.3f}, "
         f"min bulk ESS {diag['min_ess_bulk']:.0f}",
@@ -40,6 +40,12 @@ def render(result: Any) -> str:
     if problems:
         lines += ["", *(f"Warning: {problem}" for problem in problems)]
     return "\n".join(lines)
+
+
+def _shares(model) -> str:
+    if model.prior.shares != "dirichlet":
+        return model.prior.shares_text
+    return f"Dirichlet({_concentration(model)})"
 
 
 def _concentration(model) -> str:

@@ -40,6 +40,7 @@ from r2d2_formula.formula import (
 )
 from r2d2_formula.links import Link
 from r2d2_formula.prior import R2D2
+from r2d2_formula.shares import ALRShares, LogisticNormal, alr_shares
 
 __all__ = [
     "INFERENCE_METHODS",
@@ -60,12 +61,14 @@ __all__ = [
     "check_response_call",
     "check_terms",
     "check_sampler",
+    "check_shares",
     "check_trusted",
     "trusted_calls",
 ]
 
 #: Names the R2D2 layer adds to the model; a formula may not read a variable so named.
-RESERVED_NAMES = ("R2", "R2_max", "W", "phi")
+#: ``phi_alr_z`` holds the standard-normal draws behind logistic-normal shares.
+RESERVED_NAMES = ("R2", "R2_max", "W", "phi", "phi_alr_z")
 #: Bambi's ``inference_method`` values.
 INFERENCE_METHODS = ("nutpie", "pymc", "numpyro", "blackjax", "vi", "laplace")
 #: Those that need JAX (the optional ``jax`` extra).
@@ -257,6 +260,38 @@ def check_concentration(concentration: Any, names: list[str], terms: list[str]) 
             f"{len(names)} components: {names}."
         )
     return tuple(concentration)
+
+
+def check_shares(
+    prior: R2D2, concentration: tuple[float, ...], names: list[str], terms: list[str]
+) -> ALRShares | None:
+    """Logistic-normal shares resolved for the model's components; None for the Dirichlet.
+
+    ``concentration`` is the Dirichlet concentration per component (from
+    :func:`check_concentration`), which ``shares="logistic-normal"`` matches. Sizes and
+    names of a :class:`~r2d2_formula.LogisticNormal` are checked against the components
+    even when there is a single one (whose share is 1, so None is returned).
+
+    Examples
+    --------
+    >>> from r2d2_formula import R2D2, LogisticNormal
+    >>> shares = check_shares(R2D2(shares=LogisticNormal(mean={"x2": 1.0})), (1.0, 1.0),
+    ...                       ["x1", "x2"], ["x1", "x2"])
+    >>> shares.mean, shares.cov
+    ((-1.0,), ((2.0,),))
+    >>> check_shares(R2D2(shares=LogisticNormal(sd=[1.0, 2.0, 3.0])), (1.0, 1.0),
+    ...              ["x1", "x2"], ["x1", "x2"])
+    Traceback (most recent call last):
+    ...
+    r2d2_formula.errors.PriorError: sd has 3 values but the model has 2 components: ['x1', 'x2'].
+    """
+    if prior.shares == "dirichlet":
+        return None
+    shares = prior.shares
+    if not isinstance(shares, LogisticNormal):  # "logistic-normal": match the Dirichlet
+        shares = LogisticNormal.from_dirichlet(concentration)
+    mean, cov = shares.log_weights(names, terms)
+    return alr_shares(mean, cov, names) if len(names) > 1 else None
 
 
 # --------------------------------------------------------------------------- data

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula._validation import RESERVED_NAMES, check_concentration
+from r2d2_formula._validation import RESERVED_NAMES, check_concentration, check_shares
 from r2d2_formula.centring import noncentred_terms
 from r2d2_formula.design import Design, GroupBlock, column_spreads
 from r2d2_formula.errors import FormulaError, R2D2Error, UnsupportedError
@@ -36,6 +36,7 @@ from r2d2_formula.gbp import GBPW, fit_gbp
 from r2d2_formula.links import Link
 from r2d2_formula.prior import R2D2
 from r2d2_formula.r2 import NUMPY, FamilyR2, pytensor_ops
+from r2d2_formula.shares import ALRShares
 from r2d2_formula.wprior import ExactW, LinearW, log_w_guess
 
 WPrior = ExactW | LinearW | GBPW
@@ -44,6 +45,10 @@ __all__ = ["COMPONENT_DIM", "RESERVED_NAMES", "Component", "Plan", "build_bambi_
 
 #: Dimension of ``phi`` in the posterior.
 COMPONENT_DIM = "r2d2_component"
+#: Logistic-normal shares: the standard-normal vector behind the log-ratios, and its
+#: dimension (labelled by the components other than the last, the reference).
+ALR_OFFSET = "phi_alr_z"
+ALR_DIM = "r2d2_log_ratio"
 #: Bambi's dimension of observations in predictions.
 OBSERVATION_DIM = "__obs__"
 
@@ -68,7 +73,10 @@ class Plan:
 
     ``intercept_mean`` is g(mean response), the centre of the intercept's prior
     (and where a GBP W prior is fitted); ``theta_median`` holds the prior medians
-    of the family parameters.
+    of the family parameters. ``shares`` is None for Dirichlet shares, else the
+    logistic-normal resolved for the components; then ``concentration`` holds the
+    prior means of φ, so that ``concentration / sum(concentration)`` is the prior
+    mean of φ either way.
     """
 
     components: tuple[Component, ...]
@@ -80,6 +88,7 @@ class Plan:
     noncentered: tuple[tuple[str, bool], ...]
     intercept_mean: float = 0.0
     theta_median: tuple[tuple[str, float], ...] = ()
+    shares: ALRShares | None = None
 
     @property
     def names(self) -> list[str]:
@@ -144,9 +153,11 @@ def build_bambi_model(
     components = _components(parent, prior.autoscale)
     theta = _theta_prior_medians(model, family_r2_)
     intercept_mean, intercept_sd = family.intercept_prior(response, family_r2_, theta)
-    concentration = check_concentration(
-        prior.concentration, [c.name for c in components], [c.term for c in components]
-    )
+    names, term_names = [c.name for c in components], [c.term for c in components]
+    concentration = check_concentration(prior.concentration, names, term_names)
+    shares = check_shares(prior, concentration, names, term_names)
+    if shares is not None:
+        concentration = tuple(shares.share_means().tolist())
     log_w_init = log_w_guess(family_r2_, prior.r2_mean, intercept_mean, theta)
     plan = Plan(
         components=components,
@@ -160,6 +171,7 @@ def build_bambi_model(
         ),
         intercept_mean=intercept_mean,
         theta_median=tuple(theta.items()),
+        shares=shares,
     )
     model.set_priors(priors=_priors(parent, plan, intercept_mean, intercept_sd, intercept_prior))
     return model, plan
@@ -419,8 +431,22 @@ def _add_hyperpriors(model: Any, plan: Plan) -> None:
     model.add_coord(COMPONENT_DIM, plan.names)
     if len(plan.components) == 1:
         pm.Deterministic("phi", pt.ones(1), dims=COMPONENT_DIM)
-    else:
+    elif plan.shares is None:
         pm.Dirichlet("phi", a=np.array(plan.concentration), dims=COMPONENT_DIM)
+    else:
+        _logistic_normal_phi(model, plan.shares)
+
+
+def _logistic_normal_phi(model: Any, shares: ALRShares) -> Any:
+    """φ = softmax(log-ratios, 0) with log-ratios = mean + L z, z ~ Normal(0, I): non-centred."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    model.add_coord(ALR_DIM, shares.names[:-1])
+    z = pm.Normal(ALR_OFFSET, mu=0.0, sigma=1.0, dims=ALR_DIM)
+    log_ratios = np.asarray(shares.mean) + pt.dot(shares.cholesky, z)
+    log_weights = pt.concatenate([log_ratios, pt.zeros(1)])
+    return pm.Deterministic("phi", pt.special.softmax(log_weights), dims=COMPONENT_DIM)
 
 
 def summary_variables(model: Any, plan: Plan) -> list[str]:

@@ -1,7 +1,8 @@
 """The R2D2 prior specification: what the user believes, validated, with no PyMC.
 
 ``R2D2`` only records and checks the user's choices. Turning them into PyMC
-variables is the job of :mod:`r2d2_formula.inject` and :mod:`r2d2_formula.wprior`.
+variables is the job of :mod:`r2d2_formula.inject` and :mod:`r2d2_formula.wprior`;
+the logistic-normal shares are described in :mod:`r2d2_formula.shares`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from numbers import Real
+from typing import Any
 
 import numpy as np
 
 from r2d2_formula import _html
-from r2d2_formula.errors import PriorError
+from r2d2_formula.errors import PriorError, did_you_mean
+from r2d2_formula.shares import SHARES, LogisticNormal
 
 __all__ = ["METHODS", "R2D2"]
 
@@ -24,8 +27,10 @@ DEFAULT_R2_MEAN = 0.5
 DEFAULT_R2_PRECISION = 2.0
 DEFAULT_CONCENTRATION = 1.0
 DEFAULT_METHOD = "exact"
+DEFAULT_SHARES = "dirichlet"
 
 Concentration = float | Mapping[str, float] | Sequence[float]
+Shares = str | LogisticNormal
 
 
 def _positive_finite(name: str, value: object) -> float:
@@ -56,7 +61,7 @@ def _check_concentration(value: object) -> Concentration:
 
 
 class R2D2:
-    """The R2D2 prior: R² ~ Beta(a, b), shared among components by a Dirichlet.
+    """The R2D2 prior: R² ~ Beta(a, b), shared among components by a Dirichlet (or not).
 
     Parameters
     ----------
@@ -84,6 +89,15 @@ class R2D2:
     autoscale : bool, optional
         Divide each component's prior variance by the variance of its design
         column so that its share of Var(η) is φ·W. Default True.
+    shares : {"dirichlet", "logistic-normal"} or LogisticNormal, optional
+        The distribution of the shares φ. ``"dirichlet"`` (default): φ ~
+        Dirichlet(concentration). A :class:`~r2d2_formula.LogisticNormal`: the GDR2
+        prior's logistic-normal shares, with means, SDs and correlations of the
+        components' log-weights of your choosing (then ``concentration`` is not
+        used). ``"logistic-normal"``: the logistic-normal closest to
+        Dirichlet(concentration) (:meth:`LogisticNormal.from_dirichlet`, resolved
+        when the model's components are known). W's prior, and so R²'s, is the same
+        whatever the shares.
 
     Examples
     --------
@@ -94,6 +108,8 @@ class R2D2:
     3.0
     >>> rf.R2D2(a=2, b=5).r2_mean
     0.2857142857142857
+    >>> rf.R2D2(shares="logistic-normal")
+    R2D2(a=1, b=1, concentration=1, shares='logistic-normal', method='exact')
     """
 
     def __init__(
@@ -106,6 +122,7 @@ class R2D2:
         a: float | None = None,
         b: float | None = None,
         autoscale: bool = True,
+        shares: Shares = DEFAULT_SHARES,
     ) -> None:
         self.a, self.b = _beta_parameters(r2_mean, r2_precision, a, b)
         self.concentration = _check_concentration(concentration)
@@ -117,6 +134,7 @@ class R2D2:
         if not isinstance(autoscale, bool):
             raise PriorError(f"autoscale must be True or False, got {autoscale!r}.")
         self.autoscale = autoscale
+        self.shares = _check_shares(shares, self.concentration)
 
     @property
     def r2_mean(self) -> float:
@@ -132,7 +150,7 @@ class R2D2:
         concentration = self.concentration
         if isinstance(concentration, Mapping):
             concentration = tuple(sorted(concentration.items()))
-        return (self.a, self.b, concentration, self.method, self.autoscale)
+        return (self.a, self.b, concentration, self.method, self.autoscale, self.shares)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, R2D2) and self._key() == other._key()
@@ -147,7 +165,7 @@ class R2D2:
                 f"Beta({self.a:g}, {self.b:g}): mean {self.r2_mean:.3g}, precision "
                 f"{self.r2_precision:g}",
             ),
-            ("Shares φ", f"Dirichlet({_fmt(self.concentration)})"),
+            ("Shares φ", self.shares_text),
             ("W prior", self.method),
         ]
         if not self.autoscale:
@@ -156,10 +174,87 @@ class R2D2:
 
     def __repr__(self) -> str:
         extra = "" if self.autoscale else ", autoscale=False"
+        if isinstance(self.shares, LogisticNormal):
+            shares = f"shares={self.shares!r}"
+        else:
+            shares = f"concentration={_fmt(self.concentration)}"
+            if self.shares != DEFAULT_SHARES:
+                shares += f", shares={self.shares!r}"
+        return f"R2D2(a={self.a:g}, b={self.b:g}, {shares}, method={self.method!r}{extra})"
+
+    @property
+    def shares_text(self) -> str:
+        """The distribution of the shares φ, in words (for reports).
+
+        Examples
+        --------
+        >>> import r2d2_formula as rf
+        >>> rf.R2D2(concentration=0.5, shares="logistic-normal").shares_text
+        'logistic-normal matched to Dirichlet(0.5)'
+        """
+        if isinstance(self.shares, LogisticNormal):
+            return repr(self.shares)
+        dirichlet = f"Dirichlet({_fmt(self.concentration)})"
         return (
-            f"R2D2(a={self.a:g}, b={self.b:g}, concentration={_fmt(self.concentration)}, "
-            f"method={self.method!r}{extra})"
+            dirichlet if self.shares == "dirichlet" else f"logistic-normal matched to {dirichlet}"
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (for saving a fit); :meth:`from_dict` rebuilds the prior.
+
+        A Dirichlet prior gives the keys ``a``, ``b``, ``concentration``, ``method`` and
+        ``autoscale``; other shares add ``shares``.
+
+        Examples
+        --------
+        >>> import json, r2d2_formula as rf
+        >>> prior = rf.R2D2(a=2, b=3, shares=rf.LogisticNormal(corr={("x1", "x2"): 0.6}))
+        >>> rf.R2D2.from_dict(json.loads(json.dumps(prior.to_dict()))) == prior
+        True
+        """
+        concentration = self.concentration
+        if isinstance(concentration, tuple):
+            concentration = list(concentration)
+        elif isinstance(concentration, Mapping):
+            concentration = dict(concentration)
+        out: dict[str, Any] = {
+            "a": self.a,
+            "b": self.b,
+            "concentration": concentration,
+            "method": self.method,
+            "autoscale": self.autoscale,
+        }
+        if isinstance(self.shares, LogisticNormal):
+            out["shares"] = {"logistic-normal": self.shares.to_dict()}
+        elif self.shares != DEFAULT_SHARES:
+            out["shares"] = self.shares
+        return out
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> R2D2:
+        """The prior :meth:`to_dict` describes (a missing ``shares`` means the Dirichlet)."""
+        spec = dict(spec)
+        shares = spec.pop("shares", DEFAULT_SHARES)
+        if isinstance(shares, Mapping):
+            shares = LogisticNormal.from_dict(shares["logistic-normal"])
+        return cls(**spec, shares=shares)
+
+
+def _check_shares(shares: object, concentration: Concentration) -> Shares:
+    if isinstance(shares, LogisticNormal):
+        if concentration != DEFAULT_CONCENTRATION:
+            raise PriorError(
+                f"concentration={_fmt(concentration)} belongs to the Dirichlet and is not used "
+                f"by shares={shares!r}; leave it out, or use shares='logistic-normal' for the "
+                "logistic-normal matched to that Dirichlet."
+            )
+        return shares
+    if isinstance(shares, str) and shares in SHARES:
+        return shares
+    raise PriorError(
+        f"shares must be one of {', '.join(map(repr, SHARES))} or a LogisticNormal; got "
+        f"{shares!r}{did_you_mean(shares, SHARES)}."
+    )
 
 
 def _fmt(concentration: Concentration) -> str:

@@ -17,6 +17,7 @@ FAST = [
     "r2d2_formula.formula",
     "r2d2_formula.links",
     "r2d2_formula.prior",
+    "r2d2_formula.shares",
     "r2d2_formula.r2",
     "r2d2_formula.wprior",
     "r2d2_formula.gbp",
