@@ -148,6 +148,20 @@ class FamilyR2:
         """logit(R²/R²max) at variance ``W`` of η and intercept ``beta0``."""
         raise NotImplementedError
 
+    def logit_r2_and_slope(
+        self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace
+    ) -> tuple[Any, Any]:
+        """logit(R²/R²max) and its derivative in W (PyTensor's autodiff unless overridden).
+
+        A family whose logit is itself a sum over quadrature nodes overrides this
+        with the slope in closed form, so the sampler's gradient does not have to
+        differentiate an autodiff graph a second time.
+        """
+        import pytensor.tensor as pt
+
+        logit_r = self.logit_r2(W, beta0, theta, ops)
+        return logit_r, pt.grad(logit_r.sum(), W)
+
     def r2max(self, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
         """Supremum of R² over W (1 unless the family bounds it)."""
         return 1.0
@@ -509,22 +523,34 @@ class Binary(FamilyR2):
         return LINKS[self.link]
 
     def logit_r2(self, W, beta0, theta, ops):
-        if self.latent.symmetric:
-            # R² is even in β₀ when F(−η) = 1 − F(η); at −|β₀| p is the smaller side.
-            beta0 = -ops.abs(beta0)
         if ops is NUMPY:
-            return self._logit_r2_numpy(W, beta0)
+            return self._logit_r2_numpy(W, self._folded(beta0, ops))
+        return self._switch_rules(W, beta0, ops, slope=False)[0]
+
+    def logit_r2_and_slope(self, W, beta0, theta, ops):
+        # d/dW of a quadrature sum Σ w_j f(β₀ + √W z_j) is Σ w_j f'(η_j) z_j / (2√W): the
+        # slope comes from the same nodes in closed form, not from autodiff of the sum.
+        return self._switch_rules(W, beta0, ops, slope=True)
+
+    def _folded(self, beta0, ops):
+        # R² is even in β₀ when F(−η) = 1 − F(η); at −|β₀| p is the smaller side.
+        return -ops.abs(beta0) if self.latent.symmetric else beta0
+
+    def _switch_rules(self, W, beta0, ops, slope):
+        """(logit r, d logit r / dW or None) from whichever rule covers W."""
+        beta0 = self._folded(beta0, ops)
         # Each rule sees W clipped to its own range, so the branches not taken stay
         # finite and their gradients cannot turn the switch's gradient into NaN.
-        tiny = self._taylor_log_moments(ops.minimum(W, TAYLOR_SWITCH_W), beta0, ops)
+        tiny = self._taylor_log_moments(ops.minimum(W, TAYLOR_SWITCH_W), beta0, ops, slope)
         mid_w = ops.minimum(ops.maximum(W, TAYLOR_SWITCH_W), LATENT_SWITCH_W)
-        mid = self._hermite_log_moments(mid_w, beta0, ops)
-        large = self._latent_log_moments(ops.maximum(W, LATENT_SWITCH_W), beta0, ops)
-        log_var, log_pq = (
+        mid = self._hermite_log_moments(mid_w, beta0, ops, slope)
+        large = self._latent_log_moments(ops.maximum(W, LATENT_SWITCH_W), beta0, ops, slope)
+        log_var, log_pq, *rates = (
             ops.switch(W < TAYLOR_SWITCH_W, t, ops.switch(W < LATENT_SWITCH_W, m, g))
             for t, m, g in zip(tiny, mid, large, strict=True)
         )
-        return log_var - log_pq + math.log(self.trials)
+        logit_r = log_var - log_pq + math.log(self.trials)
+        return logit_r, (rates[0] - rates[1] if slope else None)
 
     def _logit_r2_numpy(self, W, beta0):
         """The same as the PyTensor form, evaluating each rule only where it applies."""
@@ -541,48 +567,64 @@ class Binary(FamilyR2):
                 out[where] = log_var - log_pq
         return out + math.log(self.trials)
 
-    def _taylor_log_moments(self, W, beta0, ops):
-        """log Var p and log E[p(1 − p)] to second order in W.
+    def _taylor_log_moments(self, W, beta0, ops, slope=False):
+        """log Var p and log E[p(1 − p)] to second order in W (with their W-derivatives).
 
         Var p = F'²W (1 + W(F'''/F' + (F''/F')²/2)) and
         E[p(1 − p)] = F(1 − F) + (W/2)(F''(1 − 2F) − 2F'²), all at β₀.
         """
         log_slope, curv, third = self.latent.expansion(beta0, ops)
         log_p, log_q = self.latent.log_cdf(beta0, ops)
-        log_var = 2 * log_slope + ops.log(W) + ops.log1p(W * (third + 0.5 * curv**2))
+        var_rate = third + 0.5 * curv**2
+        log_var = 2 * log_slope + ops.log(W) + ops.log1p(W * var_rate)
         slope_over_pq = ops.exp(log_slope - log_p - log_q)
         relative = slope_over_pq * (
             curv * (ops.exp(log_q) - ops.exp(log_p)) - 2.0 * ops.exp(log_slope)
         )
-        return log_var, log_p + log_q + ops.log1p(0.5 * W * relative)
+        log_pq = log_p + log_q + ops.log1p(0.5 * W * relative)
+        if not slope:
+            return log_var, log_pq
+        d_log_var = 1.0 / W + var_rate / (1.0 + W * var_rate)
+        return log_var, log_pq, d_log_var, 0.5 * relative / (1.0 + 0.5 * W * relative)
 
-    def _hermite_log_moments(self, W, beta0, ops):
+    def _hermite_log_moments(self, W, beta0, ops, slope=False):
         z, log_w = _hermite_rule()
-        eta = _column(beta0, ops) + _column(ops.sqrt(W), ops) * z
+        root_w = _column(ops.sqrt(W), ops)
+        eta = _column(beta0, ops) + root_w * z
         log_p, log_q = self.latent.log_cdf(eta, ops)
         log_mean_p, log_var = _log_variance(log_p, log_w, ops)
+        log_pq = ops.logsumexp(log_w + log_p + log_q, axis=-1)
+        use_p = log_mean_p < -math.log(2.0)
         if not self.latent.symmetric:
             _, log_var_q = _log_variance(log_q, log_w, ops)
-            log_var = ops.switch(log_mean_p < -math.log(2.0), log_var, log_var_q)
-        return log_var, ops.logsumexp(log_w + log_p + log_q, axis=-1)
+            log_var = ops.switch(use_p, log_var, log_var_q)
+        if not slope:
+            return log_var, log_pq
+        # ∂p/∂W = F'(η) z / (2√W) at every node, and ∂q/∂W = −∂p/∂W.
+        log_density = self.latent.expansion(eta, ops)[0]
+        dz = z / (2.0 * root_w)
+        var_rate = _variance_rate(log_p, log_density, dz, log_w, ops)
+        if not self.latent.symmetric:
+            var_rate_q = -_variance_rate(log_q, log_density, dz, log_w, ops)
+            var_rate = ops.switch(use_p, var_rate, var_rate_q)
+        q_minus_p = ops.exp(log_q) - ops.exp(log_p)
+        pq_weights = ops.exp(log_w + log_density - _column(log_pq, ops))
+        pq_rate = (pq_weights * q_minus_p * dz).sum(axis=-1)
+        return log_var, log_pq, var_rate, pq_rate
 
-    def _latent_log_moments(self, W, beta0, ops):
+    def _latent_log_moments(self, W, beta0, ops, slope=False):
         m, log_one, log_max, log_min = _latent_rule(self.latent)
         arg = (_column(beta0, ops) - m) / _column(ops.sqrt(W), ops)
-        # E p = P(M ≤ η) and E p² = P(max(M₁, M₂) ≤ η).
-        log_below = ops.log_normal_cdf(arg)
-        first = ops.logsumexp(log_one + log_below, axis=-1)
-        second = ops.logsumexp(log_max + log_below, axis=-1)
-        if not self.latent.symmetric:
-            # Where p > 1/2 work with q: E q = P(M > η), E q² = P(min(M₁, M₂) > η).
-            log_above = ops.log_normal_cdf(-arg)
-            use_p = first < -math.log(2.0)
-            first = ops.switch(use_p, first, ops.logsumexp(log_one + log_above, axis=-1))
-            second = ops.switch(use_p, second, ops.logsumexp(log_min + log_above, axis=-1))
-        # Var = E x² − (E x)² and E pq = E x − E x², for x the smaller of p and q.
-        log_var = second + _log1m_exp(2 * first - second, ops)
-        log_pq = first + _log1m_exp(second - first, ops)
-        return log_var, log_pq
+        # E p = P(M ≤ η) and E p² = P(max(M₁, M₂) ≤ η); ∂ arg/∂W = −arg / (2W).
+        darg = -arg / (2.0 * _column(W, ops))
+        p_moments = _latent_side(arg, darg, log_one, log_max, ops, slope)
+        p_side = _variance_and_pq(*p_moments, ops)
+        if self.latent.symmetric:
+            return p_side
+        # Where p > 1/2 work with q: E q = P(M > η), E q² = P(min(M₁, M₂) > η).
+        q_side = _variance_and_pq(*_latent_side(-arg, -darg, log_one, log_min, ops, slope), ops)
+        use_p = p_moments[0] < -math.log(2.0)
+        return tuple(ops.switch(use_p, a, b) for a, b in zip(p_side, q_side, strict=True))
 
     def moments(self, eta, theta):
         log_p, log_q = self.latent.log_cdf(eta, NUMPY)
@@ -596,6 +638,46 @@ class Binary(FamilyR2):
 
     def link_of_mean(self, mean, theta):
         return self.latent.link(mean)
+
+
+def _variance_rate(log_x: Any, log_density: Any, dz: Any, log_w: np.ndarray, ops: Any) -> Any:
+    """d log Var x / dW over weighted nodes, where ∂x/∂W = e^log_density · dz per node."""
+    top = _column(ops.max(log_x, axis=-1), ops)
+    weights = np.exp(log_w)
+    scaled = ops.exp(log_x - top)
+    centred = scaled - _column((weights * scaled).sum(axis=-1), ops)
+    # d Var x / dW = 2 Σ w (x − E x) ∂x/∂W; numerator and denominator both scaled by e^top.
+    numerator = 2.0 * (weights * centred * ops.exp(log_density - top) * dz).sum(axis=-1)
+    return numerator / ops.maximum((weights * centred**2).sum(axis=-1), _FLOOR)
+
+
+def _latent_side(
+    arg: Any, darg: Any, log_one: np.ndarray, log_two: np.ndarray, ops: Any, slope: bool
+) -> tuple:
+    """log E Φ(arg) over one and two latent draws, and their relative W-derivatives."""
+    log_below = ops.log_normal_cdf(arg)
+    first = ops.logsumexp(log_one + log_below, axis=-1)
+    second = ops.logsumexp(log_two + log_below, axis=-1)
+    if not slope:
+        return first, second, None, None
+    log_normal_pdf = -0.5 * arg**2 - 0.5 * math.log(2.0 * math.pi)
+    rate_one = (ops.exp(log_one + log_normal_pdf - _column(first, ops)) * darg).sum(axis=-1)
+    rate_two = (ops.exp(log_two + log_normal_pdf - _column(second, ops)) * darg).sum(axis=-1)
+    return first, second, rate_one, rate_two
+
+
+def _variance_and_pq(first: Any, second: Any, rate_one: Any, rate_two: Any, ops: Any) -> tuple:
+    """log Var x and log E x(1 − x) from log E x and log E x², with W-derivatives if given."""
+    # Var = E x² − (E x)² and E pq = E x − E x², for x the smaller of p and q.
+    log_var = second + _log1m_exp(2 * first - second, ops)
+    log_pq = first + _log1m_exp(second - first, ops)
+    if rate_one is None:
+        return log_var, log_pq
+    square_over_second = ops.exp(2 * first - second)
+    second_over_first = ops.exp(second - first)
+    var_rate = (rate_two - 2.0 * square_over_second * rate_one) / (1.0 - square_over_second)
+    pq_rate = (rate_one - second_over_first * rate_two) / (1.0 - second_over_first)
+    return log_var, log_pq, var_rate, pq_rate
 
 
 def _log1m_exp(x: Any, ops: SimpleNamespace) -> Any:

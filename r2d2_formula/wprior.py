@@ -60,11 +60,8 @@ class ExactW:
     b: float
 
     def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
-        """Log-density of W; ``ops`` must be PyTensor's (the slope comes from autodiff)."""
-        import pytensor.tensor as pt
-
-        logit_r = self.family.logit_r2(W, beta0, theta, ops)
-        slope = pt.grad(logit_r.sum(), W)
+        """Log-density of W; ``ops`` must be PyTensor's (see ``FamilyR2.logit_r2_and_slope``)."""
+        logit_r, slope = self.family.logit_r2_and_slope(W, beta0, theta, ops)
         return _log_beta_pdf_from_logit(logit_r, self.a, self.b, ops) + ops.log(slope)
 
     def random(

@@ -94,14 +94,14 @@ def test_r2_increases_with_w(family, theta, beta0):
 
 @pytest.fixture(scope="module")
 def compiled():
-    """PyTensor logit R² and its W-derivative for each family, compiled once."""
+    """PyTensor logit R² and the W-derivative W's density uses, for each family, compiled once."""
     W, b = pt.dscalar("W"), pt.dscalar("beta0")
     out = {}
     for family, theta in ALL_FAMILIES:
         sym_theta = {k: pt.constant(v, dtype="float64") for k, v in theta.items()}
-        L = family.logit_r2(W, b, sym_theta, R.pytensor_ops())
+        L, slope = family.logit_r2_and_slope(W, b, sym_theta, R.pytensor_ops())
         out[f"{family.name}-{family.link}"] = pytensor.function(
-            [W, b], [L, pt.grad(L, W)], mode="FAST_COMPILE", on_unused_input="ignore"
+            [W, b], [L, slope], mode="FAST_COMPILE", on_unused_input="ignore"
         )
     return out
 
@@ -116,6 +116,37 @@ def test_pytensor_matches_numpy_with_finite_positive_slope(family, theta, compil
                 float(family.logit_r2(W, beta0, theta, R.NUMPY)), rel=1e-10, abs=1e-10
             )
             assert np.isfinite(slope) and slope > 0, (W, beta0, slope)
+
+
+@pytest.mark.parametrize(("family", "theta"), ALL_FAMILIES, ids=IDS)
+def test_slope_matches_finite_differences_of_the_numpy_logit(family, theta, compiled):
+    """Catches a wrong closed-form slope (binary quadrature: a lost 1/2, a sign, a node weight).
+
+    Central differences in log W with step h err by O(h²) ≈ 1e-10 relative; the points
+    avoid the rule switches, where the difference would straddle two rules.
+    """
+    fn = compiled[f"{family.name}-{family.link}"]
+    h = 1e-5
+    for W in [1e-8, 3e-4, 0.05, 0.4, 2.5, 30.0, 800.0]:
+        for beta0 in [-7.0, -1.3, 0.0, 0.6, 3.0]:
+            up, down = (family.logit_r2(W * math.exp(s), beta0, theta, R.NUMPY) for s in (h, -h))
+            numeric = (up - down) / (2 * h * W)
+            assert fn(W, beta0)[1] == pytest.approx(numeric, rel=1e-5), (W, beta0)
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+def test_binary_closed_form_slope_equals_autodiff(link):
+    """The closed form and PyTensor's gradient of the same quadrature agree to rounding."""
+    family = R.Binary(link=link, trials=3.0)
+    W, b = pt.dvector("W"), pt.dvector("beta0")
+    ops = R.pytensor_ops()
+    _, slope = family.logit_r2_and_slope(W, b, {}, ops)
+    autodiff = pt.grad(family.logit_r2(W, b, {}, ops).sum(), W)
+    fn = pytensor.function([W, b], [slope, autodiff], mode="FAST_COMPILE")
+    grid = np.exp(np.linspace(-18.0, 9.0, 40))
+    for beta0 in [-9.0, -0.5, 0.0, 2.0, 8.0]:
+        direct, reference = fn(grid, np.full_like(grid, beta0))
+        np.testing.assert_allclose(direct, reference, rtol=1e-9)
 
 
 def test_slope_is_continuous_across_rule_switches(compiled):
