@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from r2d2_formula import _validation
+from r2d2_formula.checks import ParetoKWarning, Selection, compare, prior_predictive
 from r2d2_formula.design import Design
 from r2d2_formula.errors import (
     ArgumentError,
@@ -25,6 +26,7 @@ from r2d2_formula.formula import FormulaSpec, GroupTerm, caller_namespace, parse
 from r2d2_formula.gbp import fit_gbp
 from r2d2_formula.implied import implied_prior, implied_r2
 from r2d2_formula.model import DEFAULT_FIT, Model, design
+from r2d2_formula.plots import plot_prior_predictive
 from r2d2_formula.prior import R2D2
 from r2d2_formula.results import FitResult, SamplingWarning
 from r2d2_formula.shares import LogisticNormal
@@ -57,6 +59,11 @@ __all__ = [
     "parse",
     "FormulaSpec",
     "GroupTerm",
+    "ParetoKWarning",
+    "Selection",
+    "compare",
+    "plot_prior_predictive",
+    "prior_predictive",
 ]
 
 

@@ -644,3 +644,192 @@ def w_log_density(model: Any, plan: Plan) -> Any:
         return np.asarray(compiled(w_values.ravel(), *flat)).reshape(w_values.shape)
 
     return density
+
+
+# --- model checking: log-likelihood, log-prior, conditional prior draws, projection -----------
+
+
+def log_likelihood(model: Any, idata: Any) -> Any:
+    """Pointwise log-likelihood of every observation at every posterior draw (an xarray Dataset).
+
+    Computed by ``bambi.Model.compute_log_likelihood``, which evaluates the family's density
+    at the means Bambi predicts from the stored posterior. ``pm.compute_log_likelihood`` on
+    the PyMC model would be wrong here: the stored intercept is Bambi's un-centred one while
+    the PyMC model's is the intercept of the centred design, and the offsets of non-centred
+    terms are not stored.
+    """
+    import xarray as xr
+
+    tree = xr.DataTree.from_dict(
+        {"posterior": idata.posterior.to_dataset(), "observed_data": _observed(idata)}
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        model.compute_log_likelihood(tree, inplace=True)
+    return tree["log_likelihood"].to_dataset()
+
+
+def _observed(idata: Any) -> Any:
+    return idata["observed_data"].to_dataset() if "observed_data" in idata.children else None
+
+
+def intercept_shift(model: Any, posterior: Any) -> Any:
+    """X̄ β per draw: the centred design's intercept minus Bambi's reported one (0 if none).
+
+    Bambi samples the intercept of the centred design and reports β₀ − X̄ β; adding this
+    shift to the reported intercept gives back the value the PyMC model holds.
+    """
+    parent = model.family.likelihood.parent
+    term = model.parameters[parent]
+    if term.intercept_term is None or not term.common_terms or not model.center_predictors:
+        return 0.0
+    component = model.backend.distributional_components[parent]
+    means = np.asarray(component.design_matrix_without_intercept).mean(axis=0)
+    sizes = (posterior.sizes["chain"], posterior.sizes["draw"])
+    coefs = np.concatenate(
+        [np.asarray(posterior[name]).reshape(*sizes, -1) for name in term.common_terms], axis=-1
+    )
+    import xarray as xr
+
+    return xr.DataArray(coefs @ means, dims=("chain", "draw"))
+
+
+def prior_variable_names(model: Any) -> list[str]:
+    """Names of the PyMC model's free variables: the terms of its log-prior."""
+    return [rv.name for rv in pymc_model(model).free_RVs]
+
+
+def log_prior(centred_model: Any, idata: Any) -> Any:
+    """Log prior density per draw of every free variable, summed over its elements.
+
+    ``centred_model`` is a Bambi model of the fit's formula built with every term centred
+    (coefficients and group effects sampled as themselves): its free variables are exactly
+    the quantities the posterior stores (the non-centred offsets that Bambi drops do not
+    exist there), so every prior term is evaluated where the posterior put it, in the
+    parameters' own scale: Normal(β; 0, sqrt(φW/v)) for a coefficient, Normal(u; 0, σ) for
+    group effects, W's exact density given the intercept and family parameters (its
+    ``CustomDist`` logp), φ's Dirichlet, the intercept's and the family parameters' priors.
+    Densities are of the constrained values (no Jacobian of the sampler's transforms).
+    """
+    import pymc as pm
+    import xarray as xr
+
+    pm_model = pymc_model(centred_model)
+    names = prior_variable_names(centred_model)
+    posterior = idata.posterior.to_dataset()
+    missing = [name for name in names if name not in posterior]
+    if missing:
+        raise R2D2Error(
+            f"internal error: the posterior has no draws of {missing}, which the model's prior "
+            "needs; please report it."
+        )
+    intercept = centred_model.parameters[centred_model.family.likelihood.parent].intercept_term
+    if intercept is not None:
+        shifted = posterior[intercept.name] + intercept_shift(centred_model, posterior)
+        posterior = posterior.assign({intercept.name: shifted})
+    tree = xr.DataTree.from_dict({"posterior": posterior[names]})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning)
+        out = pm.stats.compute_log_prior(
+            tree, model=pm_model, var_names=names, extend_inferencedata=False, progressbar=False
+        )
+    out = out.to_dataset() if hasattr(out, "to_dataset") else out
+    return xr.Dataset(
+        {
+            name: out[name].sum([d for d in out[name].dims if d not in ("chain", "draw")])
+            for name in names
+        }
+    )
+
+
+def sample_given(
+    model: Any, plan: Plan, given: Mapping[str, np.ndarray], random_seed: Any = None
+) -> tuple[Any, Any]:
+    """Prior draws of everything else given draws of the intercept, family parameters and W.
+
+    ``given`` holds one array per variable (the intercept of the centred design, the
+    family parameters and W), all of one length. Every other variable of the PyMC model
+    (φ, coefficients, group SDs and effects, the response) is drawn forward from its
+    prior given them, by ``pm.sample_posterior_predictive``: variables missing from the
+    "trace" are regenerated, those in it are kept. Returns the prior (one chain, with R²,
+    and the intercept un-centred as Bambi reports it) and the response draws, as Datasets.
+    """
+    import pymc as pm
+    import xarray as xr
+
+    pm_model = pymc_model(model)
+    trace = xr.Dataset(
+        {
+            name: (("chain", "draw"), np.asarray(values, float)[None, :])
+            for name, values in given.items()
+        }
+    )
+    response = [rv.name for rv in pm_model.observed_RVs]
+    skip = {"mu", model.family.likelihood.parent, *response}
+    names = [v.name for v in [*pm_model.free_RVs, *pm_model.deterministics] if v.name not in skip]
+    names = [name for name in names if name not in given]
+    # As in a fit's posterior, the standard normals of non-centred terms are left out.
+    shown = [name for name in names if not name.endswith("_offset")]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        drawn = pm.sample_posterior_predictive(
+            trace,
+            model=pm_model,
+            var_names=names + response,
+            random_seed=random_seed,
+            progressbar=False,
+        )
+    drawn = drawn["posterior_predictive"].to_dataset()
+    prior = xr.merge([trace, drawn[shown]], compat="override", join="outer")
+    if plan.intercept:
+        prior[plan.intercept] = prior[plan.intercept] - intercept_shift(model, prior)
+    ordered = summary_variables(model, plan) + [
+        n for n in names if n not in summary_variables(model, plan)
+    ]
+    prior = prior[[name for name in ordered if name in prior]]
+    return prior, drawn[response]
+
+
+def likelihood_twin(
+    spec: FormulaSpec, data: pd.DataFrame, family: Family, link: Link, namespace: Mapping
+) -> Any:
+    """A built Bambi model of the same formula, family and data with Bambi's default priors.
+
+    Its likelihood is the fit's: a projection (kulprit) needs no more, and Bambi's default
+    priors give it only scalar transformed parameters, which kulprit 0.6 can handle (it
+    cannot undo the simplex transform of the R2D2 model's φ).
+    """
+    model = _bambi_model(spec, data, family, link, namespace)
+    model.build()
+    return model
+
+
+def vector_transformed(model: Any) -> list[str]:
+    """Free variables with a transform and more than one element (kulprit cannot project these)."""
+    pm_model = pymc_model(model)
+    point = pm_model.initial_point()
+    return [
+        rv.name
+        for rv in pm_model.free_RVs
+        if pm_model.rvs_to_transforms.get(rv) is not None
+        and np.size(point[pm_model.rvs_to_values[rv].name]) > 1
+    ]
+
+
+def with_predictions(model: Any, idata: Any, random_seed: Any = None) -> Any:
+    """A copy of ``idata`` holding the log-likelihood and posterior predictive draws."""
+    tree = idata.copy()
+    if "log_likelihood" not in tree.children:
+        tree["log_likelihood"] = xr_tree(log_likelihood(model, idata))
+    if "posterior_predictive" not in tree.children:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            model.predict(tree, kind="response", inplace=True, random_seed=random_seed)
+    return tree
+
+
+def xr_tree(dataset: Any) -> Any:
+    import xarray as xr
+
+    return xr.DataTree(dataset)

@@ -2,7 +2,9 @@
 
 * :func:`plot_r2` — prior and posterior of R² with the target Beta density;
 * :func:`plot_phi` — φ shares per component as interval plots, with the prior mean;
-* :func:`plot_ppc` — a posterior predictive check of the response's distribution.
+* :func:`plot_ppc` — a posterior predictive check of the response's distribution;
+* :func:`plot_prior_predictive` — the R² prior beside the response's prior predictive;
+* :func:`plot_sensitivity` — posteriors under power-scaled prior and likelihood.
 """
 
 from __future__ import annotations
@@ -12,21 +14,23 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["plot_phi", "plot_ppc", "plot_r2"]
+from r2d2_formula import checks
+
+__all__ = ["plot_phi", "plot_ppc", "plot_prior_predictive", "plot_r2", "plot_sensitivity"]
 
 PRIOR_COLOR = "0.6"
 POSTERIOR_COLOR = "C0"
 TARGET_COLOR = "C3"
 
 
-def _figure(width: float = 6.4, height: float = 4.0) -> tuple[Any, Any]:
+def _figure(width: float = 6.4, height: float = 4.0, columns: int = 1) -> tuple[Any, Any]:
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=(width, height), layout="constrained")
+    return plt.subplots(1, columns, figsize=(width, height), layout="constrained")
 
 
 def plot_r2(result: Any) -> Any:
@@ -162,3 +166,113 @@ def _density_panel(
     ax.step(np.sort(observed), levels, where="post", color="k", lw=2, label="observed")
     ax.set_xlabel("response")
     ax.set_ylabel("empirical CDF")
+
+
+def plot_prior_predictive(
+    model: Any,
+    draws: int = 500,
+    random_seed: Any = None,
+    prior: Any = None,
+    n_lines: int = 50,
+) -> Any:
+    """The R² prior beside the prior predictive distribution of the response, with the data.
+
+    Left: prior draws of R² (R²/R²max for bounded families) and the target Beta density.
+    Right: the response on its own scale — empirical CDFs of ``n_lines`` prior predictive
+    data sets against the observed one (proportions k/n for binomial responses, a
+    symmetric-log axis for counts and a log axis for gamma), or, for a binary response,
+    the prior predictive distribution of the share of ones with the observed share.
+
+    Parameters
+    ----------
+    model : Model
+        The model (fitted or not; a :class:`FitResult`'s ``.model``).
+    draws : int
+        Prior draws (default 500), when ``prior`` is not given.
+    random_seed : int or numpy Generator, optional
+        Seed of the prior draws and of the replicates shown.
+    prior : xarray.DataTree, optional
+        Draws from :func:`r2d2_formula.prior_predictive` to plot instead of new ones.
+
+    Examples
+    --------
+    >>> import pandas as pd, r2d2_formula as rf
+    >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+    >>> fig = rf.plot_prior_predictive(rf.Model("y ~ x", data, family="poisson"), draws=50,
+    ...                                random_seed=1)
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['R²', 'response']
+    """
+    rng = np.random.default_rng(random_seed)
+    if prior is None:
+        prior = checks.prior_predictive(model, draws=draws, random_seed=rng)
+    fig, (left, right) = _figure(10.0, 4.0, columns=2)
+    relative = "R2_relative" in prior["prior"]
+    r2 = np.asarray(prior["prior"]["R2_relative" if relative else "R2"]).reshape(-1)
+    a, b = model.prior.a, model.prior.b
+    bins = np.linspace(0, 1, 31)
+    left.hist(r2, bins=bins, density=True, color=PRIOR_COLOR, alpha=0.6, label="prior draws")
+    grid = np.linspace(0.0005, 0.9995, 400)
+    left.plot(
+        grid,
+        stats.beta(a, b).pdf(grid),
+        color=TARGET_COLOR,
+        lw=2,
+        label=f"target Beta({a:g}, {b:g})",
+    )
+    left.set_xlim(0, 1)
+    left.set_xlabel("R²/R²max" if relative else "R²")
+    left.set_ylabel("density")
+    left.set_title("Prior of R²")
+    left.legend(frameon=False)
+
+    predictive = prior["prior_predictive"]
+    replicates = np.asarray(predictive[next(iter(predictive.data_vars))], dtype=float)
+    replicates = replicates.reshape(-1, replicates.shape[-1])
+    design = model.design
+    observed = np.asarray(design.response, dtype=float)
+    if design.trials is not None:
+        observed, replicates = observed / design.trials, replicates / design.trials
+    if model.family == "bernoulli":
+        right.hist(
+            replicates.mean(axis=1),
+            bins=np.linspace(0, 1, 31),
+            color=POSTERIOR_COLOR,
+            alpha=0.6,
+            label="prior predictive",
+        )
+        right.axvline(observed.mean(), color="k", lw=2, label="observed")
+        right.set_xlabel("share of ones")
+        right.set_ylabel("prior predictive data sets")
+    else:
+        _density_panel(right, observed, replicates, rng, n_lines)
+        right.set_xlabel("proportion k/n" if design.trials is not None else "response")
+        if model.family == "gamma":
+            right.set_xscale("log")
+        elif model.response_family.domain.discrete and design.trials is None:
+            right.set_xscale("symlog", linthresh=10)
+    right.set_title(f"Prior predictive ({model.family})")
+    right.legend(frameon=False)
+    return fig
+
+
+def plot_sensitivity(
+    result: Any, var_names: list[str] | None = None, prior_terms: list[str] | str | None = None
+) -> Any:
+    """Each variable's posterior under the power-scaled prior and likelihood (arviz_plots).
+
+    Wraps ``arviz_plots.plot_psense_dist`` on the fit's log densities, power-scaling the
+    same prior terms as :meth:`FitResult.sensitivity`. Returns the matplotlib figure.
+    """
+    import arviz_plots
+
+    tree = result.log_densities()
+    model = result.model
+    names = var_names or [
+        name for name in ("R2", "W", *model.plan.family.theta) if name in tree.posterior
+    ]
+    terms = checks._prior_terms(model, prior_terms)
+    collection = arviz_plots.plot_psense_dist(
+        tree, var_names=names, prior_var_names=terms, backend="matplotlib"
+    )
+    return collection.viz["figure"].item()

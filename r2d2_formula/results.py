@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _html, _report, _validation, inject, plots
+from r2d2_formula import _html, _report, _validation, checks, inject, plots
 from r2d2_formula.errors import R2D2Error
 from r2d2_formula.formula import parse
 from r2d2_formula.implied import implied_prior, implied_r2
@@ -52,6 +52,8 @@ class FitResult:
     def __init__(self, model: Model, idata: Any) -> None:
         self.model = model
         self.idata = idata
+        # idata with log-likelihood and log-prior groups, computed on first use.
+        self._with_densities: Any = None
 
     # --- tables --------------------------------------------------------------------------
 
@@ -169,6 +171,74 @@ class FitResult:
     def plot_ppc(self, random_seed: int = 0):
         """Posterior predictive check of the response distribution; returns the figure."""
         return plots.plot_ppc(self, random_seed=random_seed)
+
+    # --- checking and comparison ----------------------------------------------------------
+
+    def log_densities(self, prior: bool = True) -> Any:
+        """The posterior with ``log_likelihood`` (and ``log_prior``) groups, for ArviZ.
+
+        Computed on first use and kept in memory, not in :attr:`idata` (nor in saved
+        files): the pointwise log-likelihood has one value per observation and draw.
+        """
+        tree = self.idata if self._with_densities is None else self._with_densities
+        tree = checks.with_log_densities(self.model, tree, prior=prior)
+        self._with_densities = tree
+        return tree
+
+    def loo(self, pointwise: bool = True, warn: bool = True, **kwargs: Any) -> Any:
+        """PSIS-LOO-CV (``arviz_stats.loo``); warns naming observations of high Pareto k.
+
+        Returns ArviZ's ``ELPDDataLOO`` (``elpd``, ``se``, ``p``, ``pareto_k``). Keyword
+        arguments go to ``arviz_stats.loo``; ``warn=False`` silences the
+        :class:`~r2d2_formula.checks.ParetoKWarning`. See :func:`r2d2_formula.checks.loo`.
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> result = rf.fit("y ~ x", data, family="poisson", draws=100, tune=100, chains=1,
+        ...                 random_seed=1, progressbar=False)
+        >>> bool(result.loo(warn=False).elpd < 0)
+        True
+        """
+        with warnings.catch_warnings():
+            if not warn:
+                warnings.simplefilter("ignore", checks.ParetoKWarning)
+            return checks.loo(self.model, self.log_densities(prior=False), pointwise, **kwargs)
+
+    def waic(self) -> checks.ELPDDataWAIC:
+        """WAIC, for completeness (ArviZ 1.x has none; prefer :meth:`loo`)."""
+        return checks.waic(self.model, self.log_densities(prior=False))
+
+    def sensitivity(
+        self,
+        var_names: list[str] | None = None,
+        prior_terms: list[str] | str | None = None,
+        threshold: float = 0.05,
+    ) -> pd.DataFrame:
+        """Power-scaling prior and likelihood sensitivity, with prior-data conflict flags.
+
+        By default the priors of W (R², by W's exact density), φ, the intercept and the
+        family parameters are power-scaled; ``prior_terms="all"`` adds the coefficients'
+        and group effects' conditional priors. See :func:`r2d2_formula.checks.sensitivity`.
+        """
+        return checks.sensitivity(
+            self.model, self.log_densities(), var_names, prior_terms, threshold
+        )
+
+    def plot_sensitivity(
+        self, var_names: list[str] | None = None, prior_terms: list[str] | str | None = None
+    ) -> Any:
+        """Posterior of each variable as prior and likelihood are power-scaled (arviz_plots).
+
+        Returns the figure of ``arviz_plots.plot_psense_dist``: per variable, the posterior
+        with the prior (and the likelihood) raised to 0.8 and 1.25.
+        """
+        return plots.plot_sensitivity(self, var_names, prior_terms)
+
+    def select_variables(self, **kwargs: Any) -> checks.Selection:
+        """Projection predictive selection of population terms by kulprit (see checks)."""
+        return checks.select_variables(self.model, self.idata, **kwargs)
 
     # --- files ---------------------------------------------------------------------------
 

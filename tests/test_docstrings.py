@@ -31,6 +31,7 @@ FITTING = [
     "r2d2_formula.implied",
     "r2d2_formula.results",
     "r2d2_formula.plots",
+    "r2d2_formula.checks",
 ]
 
 
