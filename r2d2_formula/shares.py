@@ -41,6 +41,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from r2d2_formula.errors import PriorError, did_you_mean
@@ -138,11 +139,10 @@ def _corr(value: object) -> Pairs | Matrix | None:
                 not isinstance(key, tuple)
                 or len(key) != 2
                 or not all(isinstance(k, str) for k in key)
-                or key[0] == key[1]
             ):
                 raise PriorError(
-                    f"corr keys must be pairs of two different term or component names such "
-                    f"as ('x1', 'x2'), got {key!r}."
+                    f"corr keys must be pairs of term or component names such as ('x1', 'x2'), "
+                    f"got {key!r}."
                 )
             rho = _finite(f"corr[{key!r}]", rho)
             if not -1 <= rho <= 1:
@@ -184,8 +184,9 @@ class LogisticNormal:
         Default 1.
     corr : mapping or matrix, optional
         Correlation between log-weights. A mapping ``{("x1", "x2"): 0.8}`` sets the
-        correlation of each named pair (a term name applies to each of its columns);
-        unnamed pairs are uncorrelated. A K × K correlation matrix in model order is
+        correlation of each named pair (a term name applies to each of its columns,
+        and a term paired with itself, ``("C(a)", "C(a)")``, to each pair of its
+        columns); unnamed pairs are uncorrelated. A K × K correlation matrix in model order is
         also accepted. A positive correlation makes two shares large or small together
         (two measures of one construct); a negative one makes them compete.
     cov : matrix, optional
@@ -408,6 +409,50 @@ class LogisticNormal:
         mean, cov = self.log_weights(names, names if terms is None else terms)
         return _to_alr(mean, cov)
 
+    def draw(
+        self,
+        names: Sequence[str],
+        size: int = 4000,
+        random_seed: int | np.random.Generator | None = None,
+        terms: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Prior draws of the shares φ of these components, one column per component.
+
+        A look at what the prior says before any model is fitted: means, spread and
+        correlations of the shares.
+
+        Parameters
+        ----------
+        names : sequence of str
+            The components in model order (``Model.components``).
+        size : int
+            Number of draws.
+        random_seed : int or numpy Generator, optional
+        terms : sequence of str, optional
+            The term of each component, if mapping keys name terms
+            (``Model.design.components["term"]``).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> import r2d2_formula as rf
+        >>> ln = rf.LogisticNormal(corr={("x1", "x2"): 0.9})
+        >>> phi = ln.draw(["x1", "x2", "1|g"], size=20000, random_seed=1)
+        >>> phi.mean().round(2).tolist()  # two shares that move together act a bit as one
+        [0.31, 0.31, 0.37]
+        >>> phi.corr().round(2).loc["x1"].tolist()  # a Dirichlet(1, 1, 1) has -0.5 for all
+        [1.0, 0.48, -0.86]
+        """
+        names = list(names)
+        mean, cov = self.log_weights(names, names if terms is None else list(terms))
+        if len(names) == 1:
+            return pd.DataFrame({names[0]: np.ones(size)})
+        draws = alr_shares(mean, cov, names).draw(size, rng=random_seed)
+        return pd.DataFrame(draws, columns=names)
+
     def _correlation(self, names: list[str], terms: list[str]) -> np.ndarray:
         size = len(names)
         if self.corr is None:
@@ -418,8 +463,16 @@ class LogisticNormal:
         corr, set_by = np.eye(size), {}
         for pair, rho in self.corr.items():
             first, second = (_indices(name, names, terms, "corr") for name in pair)
+            within = pair[0] == pair[1]  # a term with itself: among its columns
+            if within and len(first) == 1:
+                raise PriorError(
+                    f"corr pair {pair!r} names the single component {names[first[0]]!r} "
+                    "twice; pair a term with itself only to correlate its several columns."
+                )
             for i in first:
                 for j in second:
+                    if within and i == j:
+                        continue
                     if i == j:
                         raise PriorError(
                             f"corr pair {pair!r} names component {names[i]!r} twice; a "
