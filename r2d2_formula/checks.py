@@ -406,7 +406,7 @@ def prior_predictive(model: Model, draws: int = 500, random_seed: Any = None) ->
 
     Parameters
     ----------
-    model : Model
+    model : Model or FitResult
         The model (unfitted is fine).
     draws : int
         Number of prior draws (default 500).
@@ -434,6 +434,7 @@ def prior_predictive(model: Model, draws: int = 500, random_seed: Any = None) ->
     """
     import xarray as xr
 
+    model = getattr(model, "model", model)  # a FitResult's model
     draws = _validation.check_sampler({"draws": draws})["draws"]
     rng = np.random.default_rng(random_seed)
     drawn = implied_prior(model, draws, rng)

@@ -185,8 +185,8 @@ def plot_prior_predictive(
 
     Parameters
     ----------
-    model : Model
-        The model (fitted or not; a :class:`FitResult`'s ``.model``).
+    model : Model or FitResult
+        The model (fitted or not).
     draws : int
         Prior draws (default 500), when ``prior`` is not given.
     random_seed : int or numpy Generator, optional
@@ -203,6 +203,7 @@ def plot_prior_predictive(
     >>> [ax.get_xlabel() for ax in fig.axes]
     ['R²', 'response']
     """
+    model = getattr(model, "model", model)  # a FitResult's model
     rng = np.random.default_rng(random_seed)
     if prior is None:
         prior = checks.prior_predictive(model, draws=draws, random_seed=rng)

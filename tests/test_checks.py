@@ -397,14 +397,24 @@ def test_prior_predictive_r2_follows_the_beta_target():
 
 @pytest.mark.parametrize(
     ("family", "label"),
-    [("poisson", "response"), ("binomial", "proportion k/n"), ("bernoulli", "share of ones")],
+    [
+        ("gaussian", "response"),
+        ("bernoulli", "share of ones"),
+        ("binomial", "proportion k/n"),
+        ("poisson", "response"),
+        ("negativebinomial", "response"),
+        ("gamma", "response"),
+        ("zero_inflated_poisson", "response"),
+    ],
 )
 def test_plot_prior_predictive_shows_r2_beside_the_response(family, label):
     """Bug: the observed data not overlaid, or the R² panel missing its target."""
     formula, data = family_data(family)
     figure = rf.plot_prior_predictive(rf.Model(formula, data, family=family), draws=60)
     left, right = figure.axes
-    assert left.get_xlabel() == "R²" and right.get_xlabel() == label
+    bounded = family in ("negativebinomial", "gamma", "zero_inflated_poisson")
+    assert left.get_xlabel() == ("R²/R²max" if bounded else "R²")
+    assert right.get_xlabel() == label
     assert "target Beta(1, 1)" in [t.get_text() for t in left.get_legend().get_texts()]
     assert "observed" in [t.get_text() for t in right.get_legend().get_texts()]
     matplotlib.pyplot.close(figure)
