@@ -273,6 +273,14 @@ def plot_sensitivity(
         name for name in ("R2", "W", *model.plan.family.theta) if name in tree.posterior
     ]
     terms = checks._prior_terms(model, prior_terms)
+    # arviz_stats stacks the power-scaled posteriors along a dimension named "alpha", which
+    # clashes with the family parameter alpha (negativebinomial, gamma): show it as "α".
+    if "alpha" in tree.posterior:
+        import xarray as xr
+
+        tree = tree.copy()
+        tree["posterior"] = xr.DataTree(tree["posterior"].to_dataset().rename_vars(alpha="α"))
+        names = ["α" if name == "alpha" else name for name in names]
     collection = arviz_plots.plot_psense_dist(
         tree, var_names=names, prior_var_names=terms, backend="matplotlib"
     )

@@ -338,6 +338,17 @@ def test_plot_sensitivity_returns_a_figure(conflict_fits):
     matplotlib.pyplot.close(figure)
 
 
+@pytest.mark.parametrize("family", ["negativebinomial", "gamma"])
+def test_plot_sensitivity_shows_the_family_parameter_alpha(fits, family):
+    """Bug: arviz_stats stacks the power-scaled draws along a dimension named "alpha", so a
+    posterior with its own alpha (negativebinomial, gamma) made the plot raise ValueError."""
+    figure = fits(family).plot_sensitivity()
+    titles = " ".join(ax.get_title() for ax in figure.axes)
+    assert "α" in titles and "R2" in titles
+    assert "alpha" in fits(family).log_densities().posterior  # the fit's own data untouched
+    matplotlib.pyplot.close(figure)
+
+
 # --- prior predictive ----------------------------------------------------------------------
 
 
