@@ -1,9 +1,9 @@
 """Scale: wall time and peak memory of one default fit as the data grow.
 
 A Poisson GLMM ``y ~ x1 + x2 + x3 + (1|g)`` (fixed seed) is fitted with r2d2_formula's
-defaults (nutpie, exact W prior, non-centred) while
+defaults (nutpie, exact W prior, ``noncentered="auto"``) while
 
-* the number of observations grows, n = 1e3, 1e4, 1e5, with 30 groups;
+* the number of observations grows, n = 1e3, 1e4, 1e5, 1e6, with 30 groups;
 * the number of groups grows, 10, 100, 1,000, with n = 1e4.
 
 Each fit runs in its own process, so the peak resident memory (VmHWM) is its own. Per fit:
@@ -25,7 +25,15 @@ import numpy as np
 import pandas as pd
 from _shared import in_fresh_process, markdown, peak_rss_mb  # benchmarks/ is on sys.path
 
-FULL = [(1_000, 30), (10_000, 30), (100_000, 30), (10_000, 10), (10_000, 100), (10_000, 1_000)]
+FULL = [
+    (1_000, 30),
+    (10_000, 30),
+    (100_000, 30),
+    (1_000_000, 30),
+    (10_000, 10),
+    (10_000, 100),
+    (10_000, 1_000),
+]
 QUICK = [(500, 10), (2_000, 10), (500, 50)]
 
 
@@ -87,6 +95,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
     parser.add_argument("--quick", action="store_true", help="small data and draws: a smoke test")
     parser.add_argument("--draws", type=int, default=None, help="draws and tuning steps per chain")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--max-n", type=int, default=None, help="skip data sets larger than this")
     parser.add_argument("--one", nargs=2, type=int, metavar=("N", "GROUPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     draws = args.draws or (100 if args.quick else 1000)
@@ -96,6 +105,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
         return None
     rows = []
     for n, groups in QUICK if args.quick else FULL:
+        if args.max_n is not None and n > args.max_n:
+            continue
         rows.append(measure(n, groups, draws))
         print(json.dumps(rows[-1]), flush=True)
     results = pd.DataFrame(rows)

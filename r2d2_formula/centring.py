@@ -15,16 +15,24 @@ columns is off-scale (root mean square above :data:`CENTRED_MAX_MAGNITUDE`, e.g.
 a raw altitude in metres, whose centred coefficient the sampler cannot start or
 adapt: every draw diverged on lme4's grouseticks with ``HEIGHT`` centred).
 
-The threshold comes from measurements (``benchmarks/sampling.py`` and the real
-data sets): on the simulated Poisson, logistic and random-slope data every term
-has shrinkage below 0.29 and the rule's choice gave 3.5-6.4 times the ESS per
-second of non-centring everything; 1,000 Poisson groups of 10 observations
-(shrinkage 0.37) gave a minimum bulk ESS of 83 centred against 22 non-centred;
-on grouseticks the location effects (shrinkage 0.47) mixed badly centred (bulk
-ESS 10-55 against 250-370). The threshold sits between these cases. Centred
-coefficients of predictors with no effect can meet the funnel when their φ
-shrinks: 0-2 divergences per 2,000 draws at ``target_accept=0.9`` on the
-Poisson data; ``target_accept=0.95`` or ``noncentered=True`` removes them.
+A third condition looks at the scale the coefficient can reach in the posterior
+rather than at the prior's centre: a population column whose working
+least-squares |t| (:func:`signal_strength`) is below :data:`SIGNAL_BELOW` (3)
+has no clear effect, so the posterior of its share φ_k reaches towards 0, where
+the prior pins the coefficient more tightly than the data and a centred
+coefficient meets the funnel. Such a term stays non-centred.
+
+The thresholds come from measurements (``benchmarks/sampling.py``,
+``benchmarks/robustness.py`` and the real data sets): on the simulated Poisson,
+logistic and random-slope data every term has shrinkage below 0.29 and the rule's
+choice gave 3.5-6.4 times the ESS per second of non-centring everything; 1,000
+Poisson groups of 10 observations (shrinkage 0.37) gave a minimum bulk ESS of 83
+centred against 22 non-centred; on grouseticks the location effects (shrinkage
+0.47) mixed badly centred (bulk ESS 10-55 against 250-370). Before the signal
+condition, centred null predictors diverged in 12 of 20 seeds on the Poisson
+benchmark data and in 20 of 20 on a sparse-count Poisson GLMM with three null
+predictors; with it and ``target_accept=0.95`` (the default), in none of 20 on
+either (``benchmarks/results/robustness.md``).
 """
 
 from __future__ import annotations
@@ -33,12 +41,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["CENTRED_MAX_MAGNITUDE", "CENTRE_BELOW", "noncentred_terms", "shrinkage"]
+__all__ = [
+    "CENTRED_MAX_MAGNITUDE",
+    "CENTRE_BELOW",
+    "SIGNAL_BELOW",
+    "noncentred_terms",
+    "shrinkage",
+    "signal_strength",
+]
 
 #: A term is centred when the mean shrinkage of its columns is below this.
 CENTRE_BELOW = 0.4
 #: ... and when no column's root mean square exceeds this.
 CENTRED_MAX_MAGNITUDE = 2.0
+#: ... and when every population column's working |t| (:func:`signal_strength`) reaches this.
+SIGNAL_BELOW = 3.0
 
 
 def shrinkage(prior_variance: np.ndarray, information: np.ndarray) -> np.ndarray:
@@ -52,16 +69,57 @@ def shrinkage(prior_variance: np.ndarray, information: np.ndarray) -> np.ndarray
     return 1.0 / (1.0 + prior_variance * information)
 
 
+def signal_strength(
+    columns: np.ndarray, response: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """|t| of each column in a working least-squares regression of the response on all of them.
+
+    A cheap, family-free measure of how far the data put a coefficient from zero: a
+    column whose |t| is small leaves its share φ_k free to collapse towards 0, where a
+    centred coefficient meets the funnel. Columns the regression cannot separate
+    (collinear ones: every column then) get ``inf``: no evidence either way. ``weights`` (a binomial
+    row's trials) weight the rows.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 2))
+    >>> y = 1.0 + 0.5 * x[:, 0] + rng.normal(size=500)
+    >>> (signal_strength(x, y) > 3).tolist()
+    [True, False]
+    """
+    columns = np.asarray(columns, dtype=float)
+    if columns.size == 0:
+        return np.empty(0)
+    root = np.sqrt(np.ones(len(response)) if weights is None else np.asarray(weights, float))
+    columns = columns.reshape(len(response), -1)
+    design = np.column_stack([np.ones(len(response)), columns]) * root[:, None]
+    response = np.asarray(response, dtype=float) * root
+    coef, _, rank, _ = np.linalg.lstsq(design, response, rcond=None)
+    if rank < design.shape[1]:
+        return np.full(columns.shape[1], np.inf)
+    residual = response - design @ coef
+    dof = max(len(response) - design.shape[1], 1)
+    covariance = residual @ residual / dof * np.linalg.pinv(design.T @ design)
+    se = np.sqrt(np.clip(np.diag(covariance)[1:], 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.abs(coef[1:]) / se
+    return np.where(np.isfinite(t), t, np.inf)
+
+
 def noncentred_terms(
     terms: Sequence[str],
     shares: np.ndarray,
     information: np.ndarray,
     magnitudes: np.ndarray | None = None,
+    signal: np.ndarray | None = None,
 ) -> dict[str, bool]:
     """Per term: centred when its columns' mean shrinkage is below :data:`CENTRE_BELOW`.
 
     ``shares`` are the prior variances of the columns (φ_k W / s_k at the prior's centre),
-    ``information`` the Fisher information of each column's coefficient.
+    ``information`` the Fisher information of each column's coefficient, ``signal``
+    the :func:`signal_strength` of each column (``inf`` where not measured): a term
+    with a column below :data:`SIGNAL_BELOW` stays non-centred.
     """
     ratio = shrinkage(np.asarray(shares), np.asarray(information))
     if magnitudes is None:
@@ -69,6 +127,10 @@ def noncentred_terms(
     # An off-scale column (a raw altitude in metres) gives its centred coefficient a scale
     # far from 1: start and adaptation fail. Standardising it (scale(x)) lets it be centred.
     ratio = np.where(np.asarray(magnitudes) > CENTRED_MAX_MAGNITUDE, np.inf, ratio)
+    if signal is not None:
+        # The posterior of a weak column's share reaches towards 0: the prior then pins
+        # the coefficient more tightly than the data, wherever the prior's centre is.
+        ratio = np.where(np.asarray(signal) < SIGNAL_BELOW, np.inf, ratio)
     decision: dict[str, list[float]] = {}
     for term, value in zip(terms, ratio, strict=True):
         decision.setdefault(term, []).append(value)

@@ -73,6 +73,10 @@ class ResponseDomain:
         """Harmonic mean of the trials (1 unless the response counts successes of trials)."""
         return 1.0
 
+    def per_row(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One number per row on the response's scale, and its weight (the row's trials)."""
+        return values.astype(float).reshape(len(values)), np.ones(len(values))
+
 
 def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> np.ndarray:
     y = values.astype(float)
@@ -187,6 +191,10 @@ class _SuccessesOfTrials(_ZeroOne):
 
     def trials(self, values):
         return float(1.0 / np.mean(1.0 / values[:, 1].astype(float)))
+
+    def per_row(self, values):
+        y = values.astype(float)
+        return y[:, 0] / y[:, 1], y[:, 1]
 
 
 REAL_LINE = _RealLine("any real number")

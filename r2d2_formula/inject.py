@@ -15,6 +15,7 @@ deep-copies priors and a callable dragging a module along cannot be copied.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import types
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from r2d2_formula._validation import RESERVED_NAMES, check_concentration, check_shares
-from r2d2_formula.centring import noncentred_terms
+from r2d2_formula.centring import noncentred_terms, signal_strength
 from r2d2_formula.design import Design, GroupBlock, column_spreads
 from r2d2_formula.errors import FormulaError, R2D2Error, UnsupportedError
 from r2d2_formula.families import Family
@@ -167,7 +168,12 @@ def build_bambi_model(
         intercept=parent.intercept_term.name if parent.intercept_term else None,
         log_w_init=log_w_init,
         noncentered=_centring(
-            noncentered, components, concentration, log_w_init, family_r2_, intercept_mean, theta
+            noncentered,
+            components,
+            concentration,
+            log_w_init,
+            (family_r2_, intercept_mean, theta),
+            signal_strength(_population_columns(parent), *family.domain.per_row(response)),
         ),
         intercept_mean=intercept_mean,
         theta_median=tuple(theta.items()),
@@ -278,15 +284,24 @@ def _scaled(
     ]
 
 
+def _population_columns(parent: Any) -> np.ndarray:
+    """The population-level design columns (without the intercept), in component order."""
+    blocks = [
+        np.asarray(t.data, dtype=float).reshape(len(t.data), -1)
+        for t in parent.common_terms.values()
+    ]
+    return np.column_stack(blocks) if blocks else np.empty((0, 0))
+
+
 def _centring(
     noncentered: bool | str,
     components: tuple[Component, ...],
     concentration: tuple[float, ...],
     log_w: float,
-    family: FamilyR2,
-    beta0: float,
-    theta: dict[str, float],
+    at: tuple[FamilyR2, float, dict[str, float]],
+    signal: np.ndarray,
 ) -> tuple[tuple[str, bool], ...]:
+    family, beta0, theta = at
     terms = [c.term for c in components]
     if noncentered != "auto":
         return tuple((term, bool(noncentered)) for term in dict.fromkeys(terms))
@@ -297,7 +312,10 @@ def _centring(
     weight = math.exp(-float(family.log_linear_scale(beta0, theta, NUMPY)))
     information = np.array([c.observations * c.spread * weight for c in components])
     magnitudes = np.array([c.magnitude for c in components])
-    return tuple(noncentred_terms(terms, prior_variance, information, magnitudes).items())
+    # Group-level columns have no working-regression signal: their rule is the shrinkage.
+    signal = np.concatenate([signal, np.full(len(components) - len(signal), np.inf)])
+    decided = noncentred_terms(terms, prior_variance, information, magnitudes, signal)
+    return tuple(decided.items())
 
 
 def _w_prior(prior: R2D2, family: FamilyR2, intercept_mean: float, theta: dict) -> WPrior:
@@ -833,3 +851,31 @@ def xr_tree(dataset: Any) -> Any:
     import xarray as xr
 
     return xr.DataTree(dataset)
+
+
+@contextlib.contextmanager
+def sampler_fixes(inference_method: str) -> Any:
+    """Work around a sampler back end's known defect while ``fit`` runs.
+
+    PyMC 6.4 hands ``progress_bar`` to BlackJAX's warm-up along with the NUTS settings;
+    BlackJAX 1.6 and later pass unknown warm-up settings on to the NUTS kernel, which
+    refuses them (``TypeError: kernel() got an unexpected keyword argument
+    'progress_bar'``). The warm-up loop here drops it (PyMC shows no progress bar for
+    BlackJAX then); the original function is restored afterwards.
+    """
+    if inference_method != "blackjax":
+        yield
+        return
+    import pymc.sampling.jax as pymc_jax
+
+    original = pymc_jax._blackjax_inference_loop
+
+    def without_progress_bar(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("progress_bar", None)
+        return original(*args, **kwargs)
+
+    pymc_jax._blackjax_inference_loop = without_progress_bar
+    try:
+        yield
+    finally:
+        pymc_jax._blackjax_inference_loop = original

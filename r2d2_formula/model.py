@@ -24,7 +24,7 @@ DEFAULT_FIT: dict[str, Any] = {
     "draws": 1000,
     "tune": 1000,
     "chains": 2,
-    "target_accept": 0.9,
+    "target_accept": 0.95,
     "inference_method": "nutpie",
 }
 
@@ -156,7 +156,7 @@ class Model:
         """Sample the posterior; keyword arguments go to ``bambi.Model.fit``.
 
         Defaults (``DEFAULT_FIT``): 1,000 draws after 1,000 tuning steps in 2
-        chains with ``target_accept=0.9``, sampled by nutpie; pass
+        chains with ``target_accept=0.95``, sampled by nutpie; pass
         ``inference_method="pymc"`` (or "numpyro", "blackjax", "vi", ...) for
         another of Bambi's samplers. Returns Bambi's ArviZ data (an
         ``xarray.DataTree``) with ``R2``, ``W`` and ``phi`` beside Bambi's names.
@@ -179,7 +179,8 @@ class Model:
         with warnings.catch_warnings():
             # Two chains are the default on a 2-core machine; PyMC's advice for 4 is noise here.
             warnings.filterwarnings("ignore", message=".*at least 4 chains.*")
-            return self.bambi_model.fit(**settings)
+            with inject.sampler_fixes(settings["inference_method"]):
+                return self.bambi_model.fit(**settings)
 
     def _nutpie_or_pymc(self) -> str:
         # nutpie joins dimension names with commas and splits them again, so a term

@@ -258,7 +258,7 @@ class FitResult:
             "family": self.model.family,
             "link": self.model.link,
             "noncentered": self.model.noncentered,
-            "prior": _prior_to_dict(self.model.prior),
+            "prior": self.model.prior.to_dict(),
             "priors": {k: inject.prior_to_dict(v) for k, v in self.model.priors.items()},
             "values": _plain_values(self.model),
         }
@@ -305,7 +305,7 @@ class FitResult:
             formula,
             data,
             family=spec["family"],
-            prior=R2D2(**spec["prior"]),
+            prior=R2D2.from_dict(spec["prior"]),
             link=spec["link"],
             noncentered=spec["noncentered"],
             namespace={**_LOAD_NAMESPACE, **given},
@@ -349,19 +349,6 @@ class FitResult:
         post = self.idata.posterior
         n = post.sizes["chain"] * post.sizes["draw"]
         return f"FitResult({self.model!r}, draws={n})"
-
-
-def _prior_to_dict(prior: R2D2) -> dict[str, Any]:
-    concentration = prior.concentration
-    if isinstance(concentration, tuple):
-        concentration = list(concentration)
-    return {
-        "a": prior.a,
-        "b": prior.b,
-        "concentration": concentration,
-        "method": prior.method,
-        "autoscale": prior.autoscale,
-    }
 
 
 def _plain_values(model: Model) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """The centring rule: terms centred only where the data dominate the prior."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.centring import noncentred_terms, shrinkage
+from r2d2_formula.centring import SIGNAL_BELOW, noncentred_terms, shrinkage, signal_strength
 from r2d2_formula.datasets import load
 
 
@@ -27,6 +28,51 @@ def test_off_scale_columns_stay_non_centred():
         "b": False,
     }
     assert noncentred_terms(terms, shares, information, np.array([1.0, 2.5]))["b"] is True
+
+
+def test_signal_strength_is_the_t_statistic_of_the_correlation():
+    """Catches a wrong standard error: one column's |t| is r √(n − 2) / √(1 − r²)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=300)
+    y = 0.2 * x + rng.normal(size=300)
+    r = np.corrcoef(x, y)[0, 1]
+    expected = abs(r) * np.sqrt(298) / np.sqrt(1 - r**2)
+    assert signal_strength(x[:, None], y)[0] == pytest.approx(expected, rel=1e-10)
+
+
+def test_weighted_signal_strength_equals_repeated_rows():
+    """Catches weights applied to one side only: weight 2 is the row entered twice."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(40, 2)), rng.normal(size=40)
+    weights = rng.integers(1, 4, 40)
+    repeated = np.repeat(np.arange(40), weights)
+    weighted = signal_strength(x, y, weights)
+    # Same coefficients and same weighted residual sum; only the degrees of freedom differ.
+    dof_ratio = np.sqrt((weights.sum() - 3) / (40 - 3))
+    np.testing.assert_allclose(weighted * dof_ratio, signal_strength(x[repeated], y[repeated]))
+
+
+def test_signal_strength_of_collinear_columns_is_no_evidence():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 1))
+    y = x[:, 0] + rng.normal(size=50)
+    assert np.all(np.isinf(signal_strength(np.hstack([x, 2 * x]), y)))
+
+
+def test_weak_columns_keep_their_term_non_centred():
+    """A null predictor's share can collapse: its term stays non-centred, whatever the shrinkage."""
+    terms, shares, information = ["a", "b", "b"], np.ones(3), np.full(3, 1e4)
+    signal = np.array([SIGNAL_BELOW + 1, SIGNAL_BELOW + 1, SIGNAL_BELOW - 1])
+    assert noncentred_terms(terms, shares, information, signal=signal) == {"a": False, "b": True}
+
+
+def test_null_predictors_of_simulated_poisson_data_are_non_centred():
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(rng.normal(size=(600, 3)), columns=["x1", "x2", "x3"])
+    data["g"] = [f"g{i}" for i in rng.integers(0, 30, 600)]
+    data["y"] = rng.poisson(np.exp(0.5 + 0.5 * data["x1"] - 0.3 * data["x3"]))
+    model = rf.Model("y ~ x1 + x2 + x3 + (1|g)", data, family="poisson")
+    assert dict(model.plan.noncentered) == {"x1": False, "x2": True, "x3": False, "1|g": False}
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,12 @@ FAMILIES = [
     "gamma",
     "zero_inflated_poisson",
 ]
+# Two families (one with trials) in the default tier, every family in the slow tier: a
+# short fit and its compilation cost 10-20 s each.
+DEFAULT_TIER = ("binomial", "poisson")
+EVERY_FAMILY = [
+    pytest.param(f, marks=() if f in DEFAULT_TIER else pytest.mark.slow) for f in FAMILIES
+]
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +124,7 @@ def independent_log_likelihood(result: FitResult) -> np.ndarray:
 # --- LOO, WAIC, compare --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", EVERY_FAMILY)
 def test_loo_agrees_with_arviz_on_an_independent_log_likelihood(fits, family):
     """Bug: a log-likelihood at the wrong intercept (PyMC's route on Bambi's un-centred
     intercept), ignoring the trials of p(y, n), or with a family misparameterised."""
@@ -307,6 +313,7 @@ def conflict_fits():
     return tight, uniform
 
 
+@pytest.mark.slow
 def test_a_tight_r2_prior_against_the_data_is_flagged(conflict_fits):
     """The documented example: R² ~ Beta(20, 80) on data whose R² is 0.8.
     Bug: W's density left out of the log prior (or scaled with the wrong sign), so the
@@ -321,6 +328,7 @@ def test_a_tight_r2_prior_against_the_data_is_flagged(conflict_fits):
     assert flagged.loc["R2", "prior"] > 2 * calm.loc["R2", "prior"]
 
 
+@pytest.mark.slow
 def test_the_r2_prior_acts_through_w_density(conflict_fits):
     """Bug: W's log-prior term constant or missing: scaling it alone would move nothing."""
     tight, _ = conflict_fits
@@ -330,6 +338,7 @@ def test_the_r2_prior_acts_through_w_density(conflict_fits):
     assert through_intercept.loc["R2", "prior"] < 0.05
 
 
+@pytest.mark.slow
 def test_plot_sensitivity_returns_a_figure(conflict_fits):
     """Bug: the arviz_plots collection returned instead of a figure, or the wrong variables."""
     figure = conflict_fits[0].plot_sensitivity()
@@ -338,6 +347,7 @@ def test_plot_sensitivity_returns_a_figure(conflict_fits):
     matplotlib.pyplot.close(figure)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["negativebinomial", "gamma"])
 def test_plot_sensitivity_shows_the_family_parameter_alpha(fits, family):
     """Bug: arviz_stats stacks the power-scaled draws along a dimension named "alpha", so a
@@ -352,7 +362,7 @@ def test_plot_sensitivity_shows_the_family_parameter_alpha(fits, family):
 # --- prior predictive ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", EVERY_FAMILY)
 def test_prior_predictive_for_every_family(family):
     """Bug: W redrawn by the sampler instead of kept from the model's density (R² would not
     match W), coefficients drawn with another W, or the response off its own scale."""
@@ -409,13 +419,16 @@ def test_prior_predictive_r2_follows_the_beta_target():
 @pytest.mark.parametrize(
     ("family", "label"),
     [
-        ("gaussian", "response"),
-        ("bernoulli", "share of ones"),
-        ("binomial", "proportion k/n"),
-        ("poisson", "response"),
-        ("negativebinomial", "response"),
-        ("gamma", "response"),
-        ("zero_inflated_poisson", "response"),
+        pytest.param(family, label, marks=() if family in DEFAULT_TIER else pytest.mark.slow)
+        for family, label in [
+            ("gaussian", "response"),
+            ("bernoulli", "share of ones"),
+            ("binomial", "proportion k/n"),
+            ("poisson", "response"),
+            ("negativebinomial", "response"),
+            ("gamma", "response"),
+            ("zero_inflated_poisson", "response"),
+        ]
     ],
 )
 def test_plot_prior_predictive_shows_r2_beside_the_response(family, label):
@@ -444,6 +457,7 @@ def selection():
     return result.select_variables(num_samples=100, num_clusters=10)
 
 
+@pytest.mark.slow
 def test_projection_selects_the_predictors_that_matter(selection):
     """Bug: the search path or the reference ELPD not those of the R2D2 fit."""
     assert selection.path == [[], ["x1"], ["x1", "x2"], ["x1", "x2", "x3"]]

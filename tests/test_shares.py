@@ -475,13 +475,8 @@ def test_plot_phi_marks_the_logistic_normal_prior_mean(family_fit):
 
 
 @pytest.mark.parametrize("family_fit", ["gaussian"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="results.py saves the prior field by field and drops `shares`; it should save "
-    "prior.to_dict() and load with R2D2.from_dict (two lines; results.py is another "
-    "change's file)",
-)
 def test_saved_fit_reloads_with_its_shares(family_fit, tmp_path):
+    """Catches a save that drops the shares: the reloaded fit would be a Dirichlet model."""
     path = family_fit.save(tmp_path / "fit.nc")
     loaded = FitResult.load(path)
     assert loaded.model.prior == family_fit.model.prior
