@@ -196,6 +196,27 @@ def _require_jax(method: str) -> None:
             f"inference_method={method!r} needs {' and '.join(missing)}, which is not "
             "installed: pip install 'r2d2-formula[jax]'."
         )
+    if method == "blackjax":
+        _check_blackjax_version()
+
+
+#: PyMC 6.4's BlackJAX loop calls blackjax.progress_bar.gen_scan_fn and hands the warm-up
+#: a progress_bar argument; BlackJAX 1.6 removed both.
+BLACKJAX_BEFORE = (1, 6)
+
+
+def _check_blackjax_version() -> None:
+    from importlib.metadata import version
+
+    installed = version("blackjax")
+    numbers = tuple(int(part) for part in installed.split(".")[:2] if part.isdigit())
+    if numbers >= BLACKJAX_BEFORE:
+        raise UnsupportedError(
+            f"inference_method='blackjax' fails with BlackJAX {installed}: PyMC's BlackJAX "
+            "sampler needs BlackJAX < 1.6 (it calls blackjax.progress_bar.gen_scan_fn, "
+            "removed in 1.6), and BlackJAX 1.5 does not run on current JAX. Use "
+            "inference_method='numpyro' (same JAX backend) or 'nutpie'."
+        )
 
 
 def check_priors(priors: Any, spec: FormulaSpec, family: Family, link: Link) -> dict[str, Any]:

@@ -15,7 +15,6 @@ deep-copies priors and a callable dragging a module along cannot be copied.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import types
@@ -851,31 +850,3 @@ def xr_tree(dataset: Any) -> Any:
     import xarray as xr
 
     return xr.DataTree(dataset)
-
-
-@contextlib.contextmanager
-def sampler_fixes(inference_method: str) -> Any:
-    """Work around a sampler back end's known defect while ``fit`` runs.
-
-    PyMC 6.4 hands ``progress_bar`` to BlackJAX's warm-up along with the NUTS settings;
-    BlackJAX 1.6 and later pass unknown warm-up settings on to the NUTS kernel, which
-    refuses them (``TypeError: kernel() got an unexpected keyword argument
-    'progress_bar'``). The warm-up loop here drops it (PyMC shows no progress bar for
-    BlackJAX then); the original function is restored afterwards.
-    """
-    if inference_method != "blackjax":
-        yield
-        return
-    import pymc.sampling.jax as pymc_jax
-
-    original = pymc_jax._blackjax_inference_loop
-
-    def without_progress_bar(*args: Any, **kwargs: Any) -> Any:
-        kwargs.pop("progress_bar", None)
-        return original(*args, **kwargs)
-
-    pymc_jax._blackjax_inference_loop = without_progress_bar
-    try:
-        yield
-    finally:
-        pymc_jax._blackjax_inference_loop = original

@@ -179,8 +179,7 @@ class Model:
         with warnings.catch_warnings():
             # Two chains are the default on a 2-core machine; PyMC's advice for 4 is noise here.
             warnings.filterwarnings("ignore", message=".*at least 4 chains.*")
-            with inject.sampler_fixes(settings["inference_method"]):
-                return self.bambi_model.fit(**settings)
+            return self.bambi_model.fit(**settings)
 
     def _nutpie_or_pymc(self) -> str:
         # nutpie joins dimension names with commas and splits them again, so a term

@@ -5,7 +5,14 @@ import pandas as pd
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.errors import DataError, FamilyError, FormulaError, PriorError, R2D2Error
+from r2d2_formula.errors import (
+    DataError,
+    FamilyError,
+    FormulaError,
+    PriorError,
+    R2D2Error,
+    UnsupportedError,
+)
 
 
 @pytest.fixture
@@ -355,3 +362,21 @@ def test_predict_checks_its_kind_first(predictor_model):
 )
 def test_pinned_priors_are_validated_before_building(data, never_builds, priors, fragment):
     expect(PriorError, [fragment], "y ~ x", data, family="poisson", priors=priors)
+
+
+def test_blackjax_newer_than_pymc_supports_is_refused_up_front(monkeypatch):
+    """Catches a BlackJAX that PyMC 6.4 cannot drive reaching the sampler (a JAX traceback)."""
+    import importlib.metadata
+    import importlib.util
+
+    from r2d2_formula import _validation
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.7.1")
+    with pytest.raises(UnsupportedError, match=r"BlackJAX 1\.7\.1.*numpyro"):
+        _validation.check_sampler({"inference_method": "blackjax"})
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.5")
+    assert (
+        _validation.check_sampler({"inference_method": "blackjax"})["inference_method"]
+        == "blackjax"
+    )
