@@ -40,13 +40,15 @@ Usage::
 
     python benchmarks/sbc.py [--families gaussian ...] [--formulas intercepts slopes]
         [--sims 200] [--draws 1000] [--tune 1000] [--thin 10] [--workers 2]
-        [--scheduler ADDRESS] [--out DIR] [--report-only]
+        [--centring auto|noncentred|centred] [--scheduler ADDRESS] [--out DIR]
+        [--fresh] [--report-only]
 
 Per-simulation results go to ``DIR/sims/<family>-<formula>.csv`` as they arrive, so an
 interrupted run resumes where it stopped (same ``--seed``, ``--sims``, ``--draws``,
-``--tune`` and ``--thin``); the table (``sbc.md``, ``sbc.csv``) and the plots
-(``ecdf_<family>-<formula>.png``) are rebuilt from every CSV in ``DIR/sims`` at the end
-of each run, so families can be run one at a time.
+``--tune``, ``--thin``, ``--centring`` and default ``target_accept``; ``--fresh`` starts
+the chosen models again, e.g. after a change to the package); the table (``sbc.md``,
+``sbc.csv``) and the plots (``ecdf_<family>-<formula>.png``) are rebuilt from every CSV
+in ``DIR/sims`` at the end of each run, so families can be run one at a time.
 """
 
 from __future__ import annotations
@@ -431,14 +433,21 @@ def sims_path(out: Path, config: Config) -> Path:
     return out / "sims" / f"{config.key}.csv"
 
 
+def run_settings(settings: Settings, sims: int) -> dict[str, Any]:
+    """What a row of results depends on besides the model: settings, size, target_accept."""
+    from r2d2_formula.model import DEFAULT_FIT
+
+    return {**asdict(settings), "sims": sims, "target_accept": DEFAULT_FIT["target_accept"]}
+
+
 def _done(path: Path, settings: Settings, sims: int) -> set[int]:
     """Simulations already in ``path`` for the same settings (else the file is restarted)."""
     if not path.exists():
         return set()
     done = pd.read_csv(path)
     same = all(
-        (done[column] == value).all()
-        for column, value in {**asdict(settings), "sims": sims}.items()
+        column in done and (done[column] == value).all()
+        for column, value in run_settings(settings, sims).items()
     )
     if not same:
         path.unlink()
@@ -470,7 +479,7 @@ def run_config(client: Any, config: Config, settings: Settings, sims: int, out: 
             continue
         truth = {name: float(value) for name, value in truths.iloc[index].items()}
         groups.setdefault(decision, []).append((index, ys[index], truth))
-    meta = {**asdict(settings), "sims": sims}
+    meta = run_settings(settings, sims)
     if refused:
         _append(path, [{"config": config.key, "sim": i, "parameter": "", **meta} for i in refused])
     simulate_s = time.perf_counter() - start
@@ -539,8 +548,13 @@ def _append(path: Path, rows: list[dict]) -> None:
 
 
 def load(out: Path) -> pd.DataFrame:
-    """Every per-simulation row in ``out/sims``."""
-    frames = [pd.read_csv(path) for path in sorted((out / "sims").glob("*.csv"))]
+    """Every per-simulation row in ``out/sims``, models in the order of :data:`FAMILIES`."""
+    order = [Config(f, k).key for f in FAMILIES for k in FORMULAS]
+    paths = sorted(
+        (out / "sims").glob("*.csv"),
+        key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem),
+    )
+    frames = [pd.read_csv(path) for path in paths]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -586,12 +600,16 @@ def per_config(rows: pd.DataFrame) -> pd.DataFrame:
     for config, part in rows.groupby("config", sort=False):
         fitted = part[part["parameter"].fillna("") != ""]
         sims = fitted.drop_duplicates("sim")
+        min_ess = fitted.groupby("sim")["ess_bulk"].min()
         lines.append(
             {
                 "config": config,
                 "fitted": len(sims),
                 "refused": int(part.loc[part["parameter"].fillna("") == "", "sim"].nunique()),
                 "with_divergences": int((sims["divergences"] > 0).sum()),
+                "divergences": int(sims["divergences"].sum()),
+                "min_ess_below_100": int((min_ess < 100).sum()),
+                "min_ess_below_20": int((min_ess < 20).sum()),
                 "decisions": int(sims["noncentered"].nunique()),
                 "compile_s": round(float(sims["compile_s"].sum()), 1),
                 "sample_s": round(float(sims["sample_s"].sum()), 1),
@@ -609,6 +627,43 @@ def ecdf_difference(pit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.concatenate([[0.0], np.repeat(u, 2), [1.0]])
     y = np.concatenate([[0.0], np.column_stack([below - u, below + 1 / n - u]).ravel(), [0.0]])
     return x, y
+
+
+def compact(table: pd.DataFrame, configs: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration: the worst p-values, the coverage range, divergences and time."""
+    lines = []
+    for config, part in table.groupby("config", sort=False):
+        runs = configs.set_index("config").loc[config]
+        lines.append(
+            {
+                "model": config,
+                "parameters": len(part),
+                "min KS p": round(float(part["ks_p"].min()), 3),
+                "min chi² p": round(float(part["chi2_p"].min()), 3),
+                "min Holm p": round(float(part["holm_p"].min()), 3),
+                "90% coverage": f"{part['coverage90'].min():.3f}-{part['coverage90'].max():.3f}",
+                "calibrated": f"{int(part['calibrated'].sum())}/{len(part)}",
+                "fits with divergences": f"{int(runs['with_divergences'])}/{int(runs['fitted'])}",
+                "fits with ESS < 100": f"{int(runs['min_ess_below_100'])}/{int(runs['fitted'])}",
+                "CPU s": round(float(runs["compile_s"] + runs["sample_s"])),
+            }
+        )
+    return pd.DataFrame(lines)
+
+
+def by_decision(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration and centring decision: simulations and the share that diverged."""
+    sims = rows[rows["parameter"].fillna("") != ""].drop_duplicates(["config", "sim"])
+    table = (
+        sims.assign(diverged=sims["divergences"] > 0)
+        .groupby(["config", "noncentered"], sort=False)
+        .agg(sims=("sim", "size"), diverged=("diverged", "mean"))
+        .reset_index()
+    )
+    return table.assign(
+        noncentered=table["noncentered"].str.replace("|", "\\|"),
+        diverged=table["diverged"].round(3),
+    )
 
 
 def plot_config(rows: pd.DataFrame, config: str, path: Path) -> None:
@@ -666,6 +721,7 @@ def report(out: Path) -> pd.DataFrame:
     for config in configs["config"]:
         plot_config(rows, config, out / f"ecdf_{config}.png")
     shown = table.assign(
+        parameter=table["parameter"].str.replace("|", "\\|"),  # a pipe would split the cell
         ks_p=table["ks_p"].round(3),
         chi2_p=table["chi2_p"].round(3),
         holm_p=table["holm_p"].round(3),
@@ -673,15 +729,34 @@ def report(out: Path) -> pd.DataFrame:
         median_ess=table["median_ess"].round(0),
     ).drop(columns=["min_ess"])
     settings = rows.iloc[0]
+    runs = ""
+    if (out / "timings.csv").exists():
+        timings = pd.read_csv(out / "timings.csv").drop_duplicates("config", keep="last")
+        runs = (
+            f" Wall time {timings['wall_s'].sum() / 60:.0f} minutes on "
+            f"{int(timings['workers'].max())} workers; package at "
+            f"{', '.join(timings['commit'].unique())} (`timings.csv`)."
+        )
     text = (
         f"# Simulation-based calibration\n\n"
         f"`benchmarks/sbc.py`: {int(settings['draws'])} draws after {int(settings['tune'])} "
         f"tuning steps, 1 chain per simulation, ranks among every {int(settings['thin'])}th "
         f"draw (fewer where the ESS is lower), centring {settings['centring']}, seed "
-        f"{int(settings['seed'])}.\n\n"
+        f"{int(settings['seed'])}, target_accept {settings['target_accept']}; R² ~ Beta(1, 1), "
+        f"pinned intercept and family priors (`pinned_priors`).{runs}\n\n"
+        + markdown(compact(table, configs), index=False)
+        + "\nPer parameter: p-values of KS and chi-square (10 bins) tests of uniform ranks, "
+        "Holm's adjustment over the whole table, coverage of the central 90% interval and "
+        f"its {LEVEL:.0%} binomial tolerance, median bulk ESS.\n\n"
         + markdown(shown, index=False)
-        + "\n"
+        + "\nPer model: simulations fitted and refused, simulations with at least one divergent "
+        "transition and divergences in all, simulations whose lowest bulk ESS (over the ranked "
+        "parameters, one chain of "
+        f"{int(settings['draws'])} draws) is below 100 and 20, distinct centring decisions, "
+        "CPU seconds of the workers.\n\n"
         + markdown(configs, index=False)
+        + "\nShare of simulations with a divergence, by centring decision (c: centred, nc: "
+        "non-centred).\n\n" + markdown(by_decision(rows), index=False)
     )
     (out / "sbc.md").write_text(text)
     return table
@@ -741,11 +816,18 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--fresh", action="store_true", help="drop earlier results of the chosen models first"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
         settings = Settings(args.draws, args.tune, args.thin, args.seed, args.centring)
+        if args.fresh:
+            for family in args.families:
+                for formula in args.formulas:
+                    sims_path(out, Config(family, formula)).unlink(missing_ok=True)
         client = connect(args.scheduler, args.workers)
         try:
             for family in args.families:

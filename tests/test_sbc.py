@@ -155,7 +155,7 @@ def test_resume_keeps_only_rows_of_the_same_settings(tmp_path):
     # Catches a resumed run that mixes simulations of different settings.
     settings = sbc.Settings(draws=100, tune=100)
     path = tmp_path / "sims.csv"
-    row = {"config": "c", "sim": 3, "parameter": "W", **vars(settings), "sims": 20}
+    row = {"config": "c", "sim": 3, "parameter": "W", **sbc.run_settings(settings, 20)}
     pd.DataFrame([row]).to_csv(path, index=False)
     assert sbc._done(path, settings, 20) == {3}
     assert sbc._done(path, sbc.Settings(draws=200, tune=100), 20) == set()
