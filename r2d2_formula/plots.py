@@ -57,17 +57,7 @@ def plot_r2(result: Any) -> Any:
     bins = np.linspace(0, 1, 41)
     ax.hist(prior, bins=bins, density=True, color=PRIOR_COLOR, alpha=0.5, label="prior (implied)")
     ax.hist(posterior, bins=bins, density=True, color=POSTERIOR_COLOR, alpha=0.6, label="posterior")
-    grid = np.linspace(0.0005, 0.9995, 400)
-    ax.plot(
-        grid,
-        stats.beta(a, b).pdf(grid),
-        color=TARGET_COLOR,
-        lw=2,
-        label=f"target Beta({a:g}, {b:g})",
-    )
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("R²/R²max" if relative else "R²")
-    ax.set_ylabel("density")
+    _beta_target(ax, a, b, relative)
     ax.set_title(f"R² of {result.model.formula}")
     ax.legend(frameon=False)
     return fig
@@ -213,17 +203,7 @@ def plot_prior_predictive(
     a, b = model.prior.a, model.prior.b
     bins = np.linspace(0, 1, 31)
     left.hist(r2, bins=bins, density=True, color=PRIOR_COLOR, alpha=0.6, label="prior draws")
-    grid = np.linspace(0.0005, 0.9995, 400)
-    left.plot(
-        grid,
-        stats.beta(a, b).pdf(grid),
-        color=TARGET_COLOR,
-        lw=2,
-        label=f"target Beta({a:g}, {b:g})",
-    )
-    left.set_xlim(0, 1)
-    left.set_xlabel("R²/R²max" if relative else "R²")
-    left.set_ylabel("density")
+    _beta_target(left, a, b, relative)
     left.set_title("Prior of R²")
     left.legend(frameon=False)
 
@@ -285,3 +265,13 @@ def plot_sensitivity(
         tree, var_names=names, prior_var_names=terms, backend="matplotlib"
     )
     return collection.viz["figure"].item()
+
+
+def _beta_target(ax: Any, a: float, b: float, relative: bool) -> None:
+    """The Beta(a, b) density R² should follow, on an R² (or R²/R²max) density axis."""
+    grid = np.linspace(0.0005, 0.9995, 400)
+    label = f"target Beta({a:g}, {b:g})"
+    ax.plot(grid, stats.beta(a, b).pdf(grid), color=TARGET_COLOR, lw=2, label=label)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("R²/R²max" if relative else "R²")
+    ax.set_ylabel("density")
