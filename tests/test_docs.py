@@ -2,7 +2,7 @@
 
 The build (Sphinx with numpydoc and myst-nb, ``-W --keep-going``) renders the README, the
 API reference from the docstrings and the notebooks from their stored outputs; it is in the
-slow tier (about 30 s).
+slow tier (about 10 s).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def test_tagged_figure_without_picture_is_an_error():
     assert tagged_figures(nbformat.v4.new_notebook(cells=[cell])) == {"x": b"png bytes"}
 
 
-# Slow tier: the four take about 4 minutes (notebook 03 draws binomial priors, 04 fits five
+# Slow tier: the four take about 3 minutes (notebook 03 draws binomial priors, 04 fits five
 # models and runs kulprit).
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
