@@ -19,7 +19,7 @@ for the LMM, (Xᵀ V⁻¹ X)⁻¹ at the estimates, as ``vcov.merMod``. SEs of t
 standard deviations are Wald SEs from the same Hessian (delta method), which
 lme4 does not print.
 
-Predictors are centred and scaled before optimisation; estimates and their
+Predictors are centered and scaled before optimisation; estimates and their
 covariance are transformed back to the original scale.
 
 Usage: python benchmarks/ml_reference.py
@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special
 
-from r2d2_formula.datasets import load
+from r2d2_formula._datasets import load
 
 #: Published lme4 results used for validation (sources in tests/lme4_reference.py).
 PUBLISHED = {
@@ -555,7 +555,7 @@ def fit_cbpp() -> dict:
 def fit_grouseticks() -> dict:
     """``glmer(TICKS ~ YEAR + HEIGHT + (1 | BROOD) + (1 | LOCATION), poisson)``.
 
-    YEAR is a factor (reference 95), HEIGHT numeric as stored (not centred).
+    YEAR is a factor (reference 95), HEIGHT numeric as stored (not centered).
 
     Returns
     -------

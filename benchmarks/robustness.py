@@ -9,9 +9,9 @@ variant, then sampled by nutpie once per seed, exactly as ``Model.fit()`` sample
 Data sets: the three of ``benchmarks/sampling.py``; two more simulated Poisson GLMMs
 with predictors that have no effect (other seeds, group counts and mean counts, one
 with sparse counts); lme4's sleepstudy, cbpp, grouseticks and VerbAgg with the
-formulas of ``r2d2_formula.datasets.EXAMPLES``.
+formulas of ``r2d2_formula._datasets.EXAMPLES``.
 
-Variants (``--variants``): ``default``; ``noncentred`` (``noncentered=True``);
+Variants (``--variants``): ``default``; ``noncentered`` (``noncentered=True``);
 ``ta95`` (``target_accept=0.95``); ``lowrank`` (nutpie's low-rank modified mass
 matrix); ``logistic_normal`` (logistic-normal shares matched to the Dirichlet).
 
@@ -37,7 +37,7 @@ from sampling import simulate
 SIMULATED = ("poisson", "logistic", "slopes", "poisson_null_a", "poisson_null_b")
 REAL = ("sleepstudy", "cbpp", "grouseticks", "verbagg")
 DATASETS = SIMULATED + REAL
-VARIANTS = ("default", "noncentred", "centred", "ta95", "lowrank", "logistic_normal")
+VARIANTS = ("default", "noncentered", "centered", "ta95", "lowrank", "logistic_normal")
 
 
 def null_poisson(seed: int, n: int, groups: int, intercept: float) -> tuple[str, str, pd.DataFrame]:
@@ -61,7 +61,7 @@ def dataset(name: str) -> tuple[str, str, pd.DataFrame]:
         return null_poisson(seed=11, n=800, groups=50, intercept=0.8)
     if name == "poisson_null_b":
         return null_poisson(seed=12, n=300, groups=15, intercept=-0.7)
-    from r2d2_formula.datasets import EXAMPLES, load
+    from r2d2_formula._datasets import EXAMPLES, load
 
     example = EXAMPLES[name]
     return example.formula, example.family, load(name)
@@ -72,15 +72,15 @@ def build(name: str, variant: str):
     import nutpie
 
     import r2d2_formula as rf
-    from r2d2_formula.inject import pymc_model
-    from r2d2_formula.model import DEFAULT_FIT
+    from r2d2_formula._bambi import pymc_model
+    from r2d2_formula._model import DEFAULT_FIT
 
     formula, family, data = dataset(name)
     parts = set(variant.split("+"))  # variants combine: "lowrank+ta95"
     options: dict = {}
-    if "noncentred" in parts:
+    if "noncentered" in parts:
         options["noncentered"] = True
-    if "centred" in parts:
+    if "centered" in parts:
         options["noncentered"] = False
     if "logistic_normal" in parts:
         options["prior"] = rf.R2D2(shares="logistic-normal")
@@ -117,7 +117,7 @@ def run(name: str, variant: str, seeds: list[int]) -> list[dict]:
         ess = az.ess(posterior, method="bulk")
         rhat = az.rhat(posterior)
         # The shared parameters: coefficients, SDs, W, φ, R², the family's own (not one
-        # group's effect, not a non-centred offset).
+        # group's effect, not a non-centered offset).
         shared = [
             v
             for v in rhat.data_vars

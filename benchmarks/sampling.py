@@ -13,8 +13,8 @@ model compiled and sampled by nutpie, or by PyMC's NUTS with ``--sampler pymc``)
 * ``r2d2``: ``r2d2_formula.Model`` with its defaults (exact W prior,
   ``noncentered="auto"``, ``target_accept=0.9``);
 * ``r2d2_nc``: the same with ``noncentered=True`` (every coefficient and group effect
-  non-centred), the parameterisation the default was chosen against;
-* ``seed``: a hand-written PyMC model in the style of the seed document (centred
+  non-centered), the parameterisation the default was chosen against;
+* ``seed``: a hand-written PyMC model in the style of the seed document (centered
   coefficients and group effects, the linear-approximation W prior
   W ~ s²(β₀) BetaPrime(a, b), φ ~ Dirichlet), with only the fixes needed to run on
   PyMC 6: the GBP density as a CustomDist with ``pt.gammaln`` instead of SciPy, and one
@@ -90,8 +90,8 @@ def simulate(name: str, quick: bool = False) -> tuple[str, str, pd.DataFrame]:
 def r2d2_model(formula: str, family: str, data: pd.DataFrame, **options):
     """r2d2_formula's model and sampler settings: its defaults unless ``options`` say else."""
     import r2d2_formula as rf
-    from r2d2_formula.inject import pymc_model
-    from r2d2_formula.model import DEFAULT_FIT
+    from r2d2_formula._bambi import pymc_model
+    from r2d2_formula._model import DEFAULT_FIT
 
     model = rf.Model(formula, data, family=family, **options)
     names = [*_coefficients_and_sds(model.bambi_model), "W", "phi"]
@@ -113,14 +113,14 @@ def bambi_model(formula: str, family: str, data: pd.DataFrame):
 
 
 def seed_model(formula: str, family: str, data: pd.DataFrame):
-    """The seed document's linear-approximation model, centred, with the fixes to run."""
+    """The seed document's linear-approximation model, centered, with the fixes to run."""
     import pymc as pm
     import pytensor.tensor as pt
 
     from r2d2_formula import design
 
     d = design(formula, data, family=family)
-    X = d.population.to_numpy()  # as in the seed: not centred (the simulated x have mean ≈ 0)
+    X = d.population.to_numpy()  # as in the seed: not centered (the simulated x have mean ≈ 0)
     groups = d.groups
     y = np.asarray(d.response, dtype=float)
     a = b = 1.0
@@ -167,7 +167,7 @@ def seed_model(formula: str, family: str, data: pd.DataFrame):
         for k, (group, column) in enumerate(blocks):
             sigma_names.append(f"{column}|{group.factor}_sigma")
             sd = pm.Deterministic(sigma_names[-1], pt.sqrt(phi[p + k] * W))
-            u = pm.Normal(f"u_{k}", 0, sd, shape=len(group.levels))  # centred, as in the seed
+            u = pm.Normal(f"u_{k}", 0, sd, shape=len(group.levels))  # centered, as in the seed
             eta = eta + u[group.codes] * group.columns[column].to_numpy()
         if family == "gaussian":
             pm.Normal("y", eta, sigma, observed=y)

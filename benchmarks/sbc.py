@@ -6,7 +6,7 @@ and formula (``y ~ x1 + x2 + x3 + (1|g)``, ``y ~ x1 + (x1|g)``) the job
 1. builds the model on a fixed design (n = 120 rows, 12 groups of 10, standard normal
    x1..x3, binomial trials 5-15) with the R2D2 default prior, R² ~ Beta(1, 1), and
    *pinned*, data-independent priors for the intercept and the family parameters
-   (:func:`pinned_priors`): the default intercept prior is centred at g(mean response)
+   (:func:`pinned_priors`): the default intercept prior is centered at g(mean response)
    of the data, so without pinning the model that generated a data set would not be
    the model fitted to it;
 2. draws every parameter and a response from the model's own prior (PyMC prior
@@ -15,7 +15,7 @@ and formula (``y ~ x1 + x2 + x3 + (1|g)``, ``y ~ x1 + (x1|g)``) the job
 3. fits each simulated response as a user would (:class:`r2d2_formula.Model`'s defaults:
    ``noncentered="auto"`` decided on that data set, nutpie NUTS with the default
    ``target_accept``), one chain of ``--draws`` after ``--tune``;
-4. records, for the intercept (of the centred design, as sampled), every coefficient,
+4. records, for the intercept (of the centered design, as sampled), every coefficient,
    every group SD, the family parameters, W and R², the rank of the true value among
    the thinned draws and whether the central 90% interval holds it.
 
@@ -25,7 +25,7 @@ randomised normalised ranks and chi-square on 10 bins; Holm's correction over ev
 test of the table), compares the coverage with the 99% interval of Binomial(N, 0.9)/N,
 and draws ECDF-difference plots with simultaneous 99% bands (ArviZ).
 
-Compile once: the centring decision depends on the data, so each simulated data set is
+Compile once: the centering decision depends on the data, so each simulated data set is
 first given to :class:`r2d2_formula.Model` (cheap: no compilation) to learn the decision;
 each worker then compiles, once per (model, decision), the PyMC model with the observed
 response replaced by a shared variable and samples every data set of that decision
@@ -40,12 +40,12 @@ Usage::
 
     python benchmarks/sbc.py [--families gaussian ...] [--formulas intercepts slopes]
         [--sims 200] [--draws 1000] [--tune 1000] [--thin 10] [--workers 2]
-        [--centring auto|noncentred|centred] [--scheduler ADDRESS] [--out DIR]
+        [--centering auto|noncentered|centered] [--scheduler ADDRESS] [--out DIR]
         [--fresh] [--report-only]
 
 Per-simulation results go to ``DIR/sims/<family>-<formula>.csv`` as they arrive, so an
 interrupted run resumes where it stopped (same ``--seed``, ``--sims``, ``--draws``,
-``--tune``, ``--thin``, ``--centring`` and default ``target_accept``; ``--fresh`` starts
+``--tune``, ``--thin``, ``--centering`` and default ``target_accept``; ``--fresh`` starts
 the chosen models again, e.g. after a change to the package); the table (``sbc.md``,
 ``sbc.csv``) and the plots (``ecdf_<family>-<formula>.png``) are rebuilt from every CSV
 in ``DIR/sims`` at the end of each run, so families can be run one at a time.
@@ -80,8 +80,8 @@ BINS = 10
 #: Name of the shared variable that replaces the observed response in the compiled model.
 RESPONSE_DATA = "sbc_response"
 RESULTS = Path(__file__).parent / "results" / "sbc"
-#: ``--centring``: the package's default (decided per data set) or one form for every term.
-CENTRING: dict[str, bool | str] = {"auto": "auto", "noncentred": True, "centred": False}
+#: ``--centering``: the package's default (decided per data set) or one form for every term.
+CENTRING: dict[str, bool | str] = {"auto": "auto", "noncentered": True, "centered": False}
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,12 @@ class Settings:
     tune: int = 1000
     thin: int = 10
     seed: int = 1
-    centring: str = "auto"
+    centering: str = "auto"
 
     @property
     def noncentered(self) -> bool | str:
         """``noncentered=`` of the model: ``"auto"``, or True/False for every term."""
-        return CENTRING[self.centring]
+        return CENTRING[self.centering]
 
 
 # --- the models ------------------------------------------------------------------------
@@ -129,7 +129,7 @@ class Settings:
 def pinned_priors(family: str) -> dict[str, Any]:
     """Data-independent priors for the intercept and the family parameters.
 
-    The intercept (of the centred design, link scale) is Normal(0, 1.5); the Gaussian σ
+    The intercept (of the centered design, link scale) is Normal(0, 1.5); the Gaussian σ
     HalfNormal(1); the negative binomial α Gamma(2, 0.5) (mean 4: R²max = α/(α+1) mostly
     0.5-0.9). W's prior is conditional on them, so R² is Beta(1, 1) whatever they are.
     """
@@ -184,9 +184,9 @@ def build(config: Config, data: pd.DataFrame, noncentered: bool | str = "auto") 
 
 def parameters(model: Any) -> list[str]:
     """The ranked parameters: intercept, coefficients, group SDs, family parameters, R², W."""
-    from r2d2_formula import inject
+    from r2d2_formula import _bambi
 
-    names = inject.summary_variables(model.bambi_model, model.plan)
+    names = _bambi.summary_variables(model.bambi_model, model.plan)
     return [name for name in names if name not in ("phi", "R2_max")]
 
 
@@ -202,10 +202,10 @@ def simulate(
     """
     import pymc as pm
 
-    from r2d2_formula import inject
+    from r2d2_formula import _bambi
 
     model = build(config, design_data(config.family) if data is None else data)
-    pm_model = inject.pymc_model(model.bambi_model)
+    pm_model = _bambi.pymc_model(model.bambi_model)
     response = pm_model.observed_RVs[0].name
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -223,11 +223,11 @@ def simulate(
     return truths, ys
 
 
-def centring(
+def centering(
     config: Config, data: pd.DataFrame, y: np.ndarray, noncentered: bool | str = "auto"
 ) -> tuple | None:
-    """The model's centring decision on a simulated data set; None if the data are refused."""
-    from r2d2_formula.errors import R2D2Error
+    """The model's centering decision on a simulated data set; None if the data are refused."""
+    from r2d2_formula._errors import R2D2Error
 
     try:
         return build(config, data.assign(y=y), noncentered).plan.noncentered
@@ -244,9 +244,9 @@ def swapped_model(model: Any) -> tuple[Any, Any]:
     import pytensor
     from pymc.model.fgraph import fgraph_from_model, model_from_fgraph
 
-    from r2d2_formula import inject
+    from r2d2_formula import _bambi
 
-    pm_model = inject.pymc_model(model.bambi_model)
+    pm_model = _bambi.pymc_model(model.bambi_model)
     graph, memo = fgraph_from_model(pm_model, inlined_views=True)
     observed = pm_model.rvs_to_values[pm_model.observed_RVs[0]]
     target = memo[observed]
@@ -330,7 +330,7 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 
 # --- the worker side --------------------------------------------------------------------
 
-#: Compiled models of this worker process, by (config, centring decision).
+#: Compiled models of this worker process, by (config, centering decision).
 _COMPILED: dict[tuple, Any] = {}
 
 
@@ -341,14 +341,14 @@ def fit_chunk(
     data: pd.DataFrame,
     sims: list[tuple[int, np.ndarray, dict[str, float]]],
 ) -> list[dict]:
-    """Fit the simulations ``(index, response, truths)`` of one centring decision.
+    """Fit the simulations ``(index, response, truths)`` of one centering decision.
 
     Runs on a Dask worker: the model of (config, decision) is compiled on the worker's
     first chunk of that decision, from the first data set, and reused afterwards.
     """
     import nutpie
 
-    from r2d2_formula.model import DEFAULT_FIT
+    from r2d2_formula._model import DEFAULT_FIT
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     rows: list[dict] = []
@@ -360,7 +360,7 @@ def fit_chunk(
                 _COMPILED.clear()  # another model's: free their memory
             model = build(config, data.assign(y=y), settings.noncentered)
             if model.plan.noncentered != decision:
-                raise RuntimeError(f"{config.key}: centring {model.plan.noncentered} != {decision}")
+                raise RuntimeError(f"{config.key}: centering {model.plan.noncentered} != {decision}")
             start = time.perf_counter()
             _COMPILED[key] = swappable(model)
             compile_s = time.perf_counter() - start
@@ -435,7 +435,7 @@ def sims_path(out: Path, config: Config) -> Path:
 
 def run_settings(settings: Settings, sims: int) -> dict[str, Any]:
     """What a row of results depends on besides the model: settings, size, target_accept."""
-    from r2d2_formula.model import DEFAULT_FIT
+    from r2d2_formula._model import DEFAULT_FIT
 
     return {**asdict(settings), "sims": sims, "target_accept": DEFAULT_FIT["target_accept"]}
 
@@ -473,7 +473,7 @@ def run_config(client: Any, config: Config, settings: Settings, sims: int, out: 
     for index in range(sims):
         if index in done:
             continue
-        decision = centring(config, data, ys[index], settings.noncentered)
+        decision = centering(config, data, ys[index], settings.noncentered)
         if decision is None:
             refused.append(index)
             continue
@@ -652,7 +652,7 @@ def compact(table: pd.DataFrame, configs: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_decision(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration and centring decision: simulations and the share that diverged."""
+    """Per configuration and centering decision: simulations and the share that diverged."""
     sims = rows[rows["parameter"].fillna("") != ""].drop_duplicates(["config", "sim"])
     table = (
         sims.assign(diverged=sims["divergences"] > 0)
@@ -741,7 +741,7 @@ def report(out: Path) -> pd.DataFrame:
         f"# Simulation-based calibration\n\n"
         f"`benchmarks/sbc.py`: {int(settings['draws'])} draws after {int(settings['tune'])} "
         f"tuning steps, 1 chain per simulation, ranks among every {int(settings['thin'])}th "
-        f"draw (fewer where the ESS is lower), centring {settings['centring']}, seed "
+        f"draw (fewer where the ESS is lower), centering {settings['centering']}, seed "
         f"{int(settings['seed'])}, target_accept {settings['target_accept']}; R² ~ Beta(1, 1), "
         f"pinned intercept and family priors (`pinned_priors`).{runs}\n\n"
         + markdown(compact(table, configs), index=False)
@@ -752,11 +752,11 @@ def report(out: Path) -> pd.DataFrame:
         + "\nPer model: simulations fitted and refused, simulations with at least one divergent "
         "transition and divergences in all, simulations whose lowest bulk ESS (over the ranked "
         "parameters, one chain of "
-        f"{int(settings['draws'])} draws) is below 100 and 20, distinct centring decisions, "
+        f"{int(settings['draws'])} draws) is below 100 and 20, distinct centering decisions, "
         "CPU seconds of the workers.\n\n"
         + markdown(configs, index=False)
-        + "\nShare of simulations with a divergence, by centring decision (c: centred, nc: "
-        "non-centred).\n\n" + markdown(by_decision(rows), index=False)
+        + "\nShare of simulations with a divergence, by centering decision (c: centered, nc: "
+        "non-centered).\n\n" + markdown(by_decision(rows), index=False)
     )
     (out / "sbc.md").write_text(text)
     return table
@@ -807,7 +807,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--thin", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--centring",
+        "--centering",
         choices=list(CENTRING),
         default="auto",
         help="auto: the package's default, decided per data set (one compile per decision)",
@@ -823,7 +823,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
-        settings = Settings(args.draws, args.tune, args.thin, args.seed, args.centring)
+        settings = Settings(args.draws, args.tune, args.thin, args.seed, args.centering)
         if args.fresh:
             for family in args.families:
                 for formula in args.formulas:

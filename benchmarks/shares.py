@@ -47,8 +47,8 @@ def run_one(dataset: str, variant: str, seed: int, quick: bool) -> dict:
     import nutpie
 
     import r2d2_formula as rf
-    from r2d2_formula.inject import pymc_model
-    from r2d2_formula.model import DEFAULT_FIT
+    from r2d2_formula._bambi import pymc_model
+    from r2d2_formula._model import DEFAULT_FIT
 
     formula, family, data = simulate(dataset, quick)
     model = rf.Model(formula, data, family=family, prior=rf.R2D2(shares=variant))

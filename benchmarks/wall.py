@@ -10,7 +10,7 @@ second session. Reported: wall seconds, the minimum bulk ESS over the shared
 parameters (coefficients, group SDs; ours also W and φ) and ESS per wall second, with
 the ratios ours / Bambi of the same run.
 
-Data: lme4's cbpp and sleepstudy with the formulas of ``r2d2_formula.datasets``, and the
+Data: lme4's cbpp and sleepstudy with the formulas of ``r2d2_formula._datasets``, and the
 logistic GLMM of ``benchmarks/sampling.py`` (n = 2,000, crossed (1|a) + (1|b)).
 
 Usage: python benchmarks/wall.py [--repeats 3] [--datasets cbpp logistic sleepstudy]
@@ -37,7 +37,7 @@ def dataset(name: str) -> tuple[str, str, pd.DataFrame]:
         from sampling import simulate
 
         return simulate(name)
-    from r2d2_formula.datasets import EXAMPLES, load
+    from r2d2_formula._datasets import EXAMPLES, load
 
     return EXAMPLES[name].formula, EXAMPLES[name].family, load(name)
 

@@ -32,7 +32,7 @@ def setup(*imports: str, ignore: tuple[tuple[str, str], ...] = ()) -> str:
         "import os\nimport warnings\n\n"
         + (third_party + "\n" if imports else "")
         + "import r2d2_formula as rf\n"
-        "from r2d2_formula.datasets import load\n\n"
+        "from r2d2_formula._datasets import load\n\n"
         'warnings.filterwarnings("ignore", category=FutureWarning)\n'
         'warnings.filterwarnings("ignore", message="Cannot cache compiled function")  # numba\n'
         + filters

@@ -10,10 +10,16 @@ from typing import Any
 
 import pandas as pd
 
-from r2d2_formula import _validation
-from r2d2_formula.checks import ParetoKWarning, Selection, compare, prior_predictive
-from r2d2_formula.design import Design
-from r2d2_formula.errors import (
+from r2d2_formula import _validate
+from r2d2_formula._criticism import (
+    ParetoKWarning,
+    Selection,
+    compare,
+    plot_prior_predictive,
+    prior_predictive,
+)
+from r2d2_formula._design import Design
+from r2d2_formula._errors import (
     ArgumentError,
     DataError,
     FamilyError,
@@ -22,14 +28,13 @@ from r2d2_formula.errors import (
     R2D2Error,
     UnsupportedError,
 )
-from r2d2_formula.formula import FormulaSpec, GroupTerm, caller_namespace, parse
-from r2d2_formula.gbp import fit_gbp
-from r2d2_formula.implied import implied_prior, implied_r2
-from r2d2_formula.model import DEFAULT_FIT, Model, design
-from r2d2_formula.plots import plot_prior_predictive
-from r2d2_formula.prior import R2D2
-from r2d2_formula.results import FitResult, SamplingWarning
-from r2d2_formula.shares import LogisticNormal
+from r2d2_formula._formula import FormulaSpec, GroupTerm, caller_namespace, parse
+from r2d2_formula._gbp import fit_gbp
+from r2d2_formula._implied import implied_prior, implied_r2
+from r2d2_formula._model import DEFAULT_FIT, Model, design
+from r2d2_formula._prior import R2D2
+from r2d2_formula._results import FitResult, SamplingWarning
+from r2d2_formula._shares import LogisticNormal
 
 try:
     __version__ = version("r2d2-formula")
@@ -93,7 +98,7 @@ def fit(
     >>> result.decomposition()["component"].tolist()
     ['x']
     """
-    _validation.check_sampler({**DEFAULT_FIT, **fit_kwargs})
+    _validate.check_sampler({**DEFAULT_FIT, **fit_kwargs})
     namespace = caller_namespace() if namespace is None else namespace
     model = Model(
         formula,

@@ -78,7 +78,7 @@ def poisson_fit(poisson_data):
 @pytest.fixture
 def never_builds(monkeypatch):
     """Fail the test if a Bambi model were built: user errors must be caught before it."""
-    from r2d2_formula import inject
+    from r2d2_formula import _bambi
 
     def refuse(*args, **kwargs):
         raise AssertionError("a Bambi model was built before the error was found")

@@ -69,7 +69,7 @@ SLEEPSTUDY_CORRELATED = {
 }
 
 # grouseticks: glmer(TICKS ~ YEAR + HEIGHT + (1 | BROOD) + (1 | LOCATION), family =
-# poisson), YEAR a factor (reference 95), HEIGHT as stored (not centred).
+# poisson), YEAR a factor (reference 95), HEIGHT as stored (not centered).
 # Values and SEs: our implementation (Laplace, logLik -987.9382, SEs from the inverse
 # Hessian over (β, log σ) as lme4's use.hessian). lme4 publishes no fit of this model
 # (its ?grouseticks example adds (1 | INDEX) and uses cHEIGHT). Validation: the cbpp

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy import integrate, optimize, special, stats
 
-from r2d2_formula import r2 as R
+from r2d2_formula import _r2 as R
 
 #: One case per family and link, family parameters away from their defaults: the W-prior
 #: tests (test_wprior, test_gbp) run over these.

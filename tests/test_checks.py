@@ -1,5 +1,5 @@
 """Model checking and comparison: LOO/WAIC/compare, log prior, sensitivity, prior predictive,
-variable selection (r2d2_formula.checks and the FitResult methods over it).
+variable selection (r2d2_formula._criticism and the FitResult methods over it).
 
 Fits are short (2 chains × 150 draws, one per family, module-scoped) and on small data:
 these tests check what is computed, against independent computations, not statistics
@@ -20,8 +20,8 @@ import xarray as xr
 from scipy import special, stats
 
 import r2d2_formula as rf
-from r2d2_formula import checks
-from r2d2_formula.results import FitResult
+from r2d2_formula import _criticism
+from r2d2_formula._results import FitResult
 
 matplotlib.use("Agg")
 
@@ -126,7 +126,7 @@ def independent_log_likelihood(result: FitResult) -> np.ndarray:
 
 @pytest.mark.parametrize("family", EVERY_FAMILY)
 def test_loo_agrees_with_arviz_on_an_independent_log_likelihood(fits, family):
-    """Bug: a log-likelihood at the wrong intercept (PyMC's route on Bambi's un-centred
+    """Bug: a log-likelihood at the wrong intercept (PyMC's route on Bambi's un-centered
     intercept), ignoring the trials of p(y, n), or with a family misparameterised."""
     result = fits(family)
     ours = result.log_densities(prior=False)["log_likelihood"].to_dataset()
@@ -172,7 +172,7 @@ def test_pareto_k_warning_names_the_observations_by_their_labels():
     assert k[data.index.get_loc("r17")] > score.good_k
     message = str(caught[0].message)
     named = [label for label in data.index if f"'{label}' (k=" in message]
-    assert len(named) == min(int((k > score.good_k).sum()), checks.SHOWN)
+    assert len(named) == min(int((k > score.good_k).sum()), _criticism.SHOWN)
 
 
 def test_compare_returns_arviz_table_with_the_true_model_first(fits):
@@ -217,8 +217,8 @@ def test_a_fit_saved_with_log_densities_loads_and_scores(fits, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def noncentred_poisson():
-    """Every term non-centred: the log prior must still be of the stored values."""
+def noncentered_poisson():
+    """Every term non-centered: the log prior must still be of the stored values."""
     formula, data = family_data("poisson")
     return rf.fit(formula, data, family="poisson", noncentered=True, **SHORT)
 
@@ -235,11 +235,11 @@ def poisson_w_log_density(w, beta0, a, b):
     return stats.beta.logpdf(r2(w), a, b) + np.log(slope)
 
 
-def test_log_prior_is_every_prior_term_with_w_exact_density(noncentred_poisson):
+def test_log_prior_is_every_prior_term_with_w_exact_density(noncentered_poisson):
     """Bug: the log prior omits W's density (or phi's, or a term's), uses Bambi's
-    un-centred intercept, or the density of the non-centred offsets instead of the
+    un-centered intercept, or the density of the non-centered offsets instead of the
     coefficients'. The sum is checked against scipy term by term, W by its closed form."""
-    result = noncentred_poisson
+    result = noncentered_poisson
     model, post = result.model, result.idata.posterior
     log_prior = result.log_densities()["log_prior"].to_dataset()
     assert sorted(log_prior.data_vars) == sorted(["Intercept", "W", "phi", "x", "z", "1|g"])
@@ -268,15 +268,15 @@ def test_log_prior_is_every_prior_term_with_w_exact_density(noncentred_poisson):
     assert np.std(expected["W"]) > 0.1
 
 
-def test_sensitivity_prior_terms_are_named_and_checked(noncentred_poisson):
+def test_sensitivity_prior_terms_are_named_and_checked(noncentered_poisson):
     """Bug: the default power-scales the coefficients' conditional priors, or an unknown
     term name is silently ignored."""
-    model = noncentred_poisson.model
-    assert checks.default_prior_terms(model) == ["Intercept", "W", "phi"]
-    assert "exact density" in checks.log_prior_terms(model)["W"]
+    model = noncentered_poisson.model
+    assert _criticism.default_prior_terms(model) == ["Intercept", "W", "phi"]
+    assert "exact density" in _criticism.log_prior_terms(model)["W"]
     with pytest.raises(rf.ArgumentError, match=r"\['R2'\] are not terms"):
-        noncentred_poisson.sensitivity(prior_terms=["R2"])
-    table = noncentred_poisson.sensitivity(prior_terms="all")
+        noncentered_poisson.sensitivity(prior_terms=["R2"])
+    table = noncentered_poisson.sensitivity(prior_terms="all")
     assert {"Intercept", "x", "z", "1|g_sigma", "R2", "W", "phi[x]"} <= set(table.index)
     assert set(table.columns) == {"prior", "likelihood", "diagnosis"}
 
@@ -286,7 +286,7 @@ def test_logistic_normal_shares_enter_the_log_prior_and_the_prior_draws():
     or φ is missing from the prior draws."""
     formula, data = family_data("poisson")
     model = rf.Model(formula, data, family="poisson", prior=rf.R2D2(shares="logistic-normal"))
-    assert "phi_alr_z" in checks.default_prior_terms(model)
+    assert "phi_alr_z" in _criticism.default_prior_terms(model)
     phi = np.asarray(rf.prior_predictive(model, draws=50, random_seed=1)["prior"]["phi"])
     np.testing.assert_allclose(phi.sum(axis=-1), 1.0)
 
@@ -476,7 +476,7 @@ def test_selection_without_kulprit_names_it(monkeypatch):
     model = rf.Model(formula, data)
     monkeypatch.setitem(sys.modules, "kulprit", None)
     with pytest.raises(rf.UnsupportedError, match=r"needs the kulprit package"):
-        checks.select_variables(model, None)
+        _criticism.select_variables(model, None)
 
 
 def test_selection_refuses_what_kulprit_cannot_project():
@@ -492,4 +492,4 @@ def test_selection_refuses_what_kulprit_cannot_project():
     )
     model = rf.Model("y ~ x + (c|g)", data)
     with pytest.raises(rf.UnsupportedError, match=r"cannot project .* \['c\|g_sigma'\]"):
-        checks.select_variables(model, None)
+        _criticism.select_variables(model, None)

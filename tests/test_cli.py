@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from r2d2_formula import cli
-from r2d2_formula.datasets import EXAMPLES, load
+from r2d2_formula import _cli
+from r2d2_formula._datasets import EXAMPLES, load
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def csv(tmp_path):
 
 
 def test_fit_command_prints_the_report(csv, capsys):
-    code = cli.main(
+    code = _cli.main(
         [
             "fit",
             "y ~ x + (1|g)",
@@ -48,19 +48,19 @@ def test_fit_command_prints_the_report(csv, capsys):
 
 
 def test_errors_become_exit_code_2(csv, tmp_path, capsys):
-    assert cli.main(["fit", "y ~ q", "--data", str(csv), "--family", "poisson"]) == 2
+    assert _cli.main(["fit", "y ~ q", "--data", str(csv), "--family", "poisson"]) == 2
     assert "'q'" in capsys.readouterr().err
-    assert cli.main(["fit", "y ~ x", "--data", str(tmp_path / "none.csv")]) == 2
+    assert _cli.main(["fit", "y ~ x", "--data", str(tmp_path / "none.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert (
-        cli.main(["fit", "y ~ x", "--data", str(csv), "--family", "poisson", "--r2-mean", "2"]) == 2
+        _cli.main(["fit", "y ~ x", "--data", str(csv), "--family", "poisson", "--r2-mean", "2"]) == 2
     )
     assert "r2_mean" in capsys.readouterr().err
 
 
 def test_help_lists_every_flag(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["fit", "--help"])
+        _cli.main(["fit", "--help"])
     text = capsys.readouterr().out
     for flag in [
         "--data",
@@ -108,14 +108,14 @@ def test_unusable_csv_files_give_one_line_and_exit_2(
 ):
     path = tmp_path / "data.csv"
     path.write_text(content)
-    assert cli.main(["fit", "y ~ x", "--data", str(path)]) == 2
+    assert _cli.main(["fit", "y ~ x", "--data", str(path)]) == 2
     assert fragment in _one_line_error(capsys)
 
 
 def test_a_binary_file_is_not_a_csv(tmp_path, capsys, never_builds):
     path = tmp_path / "data.csv"
     path.write_bytes(bytes(range(256)) * 4)
-    assert cli.main(["fit", "y ~ x", "--data", str(path)]) == 2
+    assert _cli.main(["fit", "y ~ x", "--data", str(path)]) == 2
     assert "cannot read" in _one_line_error(capsys)
 
 
@@ -131,7 +131,7 @@ def test_a_binary_file_is_not_a_csv(tmp_path, capsys, never_builds):
     ],
 )
 def test_bad_flag_values_fail_before_compiling(csv, capsys, never_builds, flags, fragment):
-    code = cli.main(["fit", "y ~ x + (1|g)", "--data", str(csv), "--family", "poisson", *flags])
+    code = _cli.main(["fit", "y ~ x + (1|g)", "--data", str(csv), "--family", "poisson", *flags])
     assert code == 2
     assert fragment in _one_line_error(capsys)
 
@@ -142,7 +142,7 @@ def test_bad_flag_values_fail_before_compiling(csv, capsys, never_builds, flags,
 )
 def test_malformed_flags_give_one_line_and_exit_2(csv, capsys, flags):
     with pytest.raises(SystemExit) as info:
-        cli.main(["fit", "y ~ x", "--data", str(csv), *flags])
+        _cli.main(["fit", "y ~ x", "--data", str(csv), *flags])
     assert info.value.code == 2
     assert "error" in _one_line_error(capsys)
 
@@ -158,19 +158,19 @@ def test_malformed_flags_give_one_line_and_exit_2(csv, capsys, flags):
 )
 def test_bad_formula_or_data_give_one_line(csv, capsys, never_builds, formula, family, fragment):
     family_flags = ["--family", *family.split()]
-    assert cli.main(["fit", formula, "--data", str(csv), *family_flags]) == 2
+    assert _cli.main(["fit", formula, "--data", str(csv), *family_flags]) == 2
     assert fragment in _one_line_error(capsys)
 
 
 def test_numpy_is_available_to_command_line_formulas(csv, capsys, monkeypatch):
-    from r2d2_formula import model as model_module
+    from r2d2_formula import _model as model_module
 
     built = []
     monkeypatch.setattr(
         model_module.Model, "fit", lambda self, **kwargs: built.append(self.components) or 1 / 0
     )
     with pytest.raises(ZeroDivisionError):
-        cli.main(
+        _cli.main(
             ["fit", "y ~ np.sqrt(np.abs(x)) + (1|g)", "--data", str(csv), "--family", "poisson"]
         )
     assert built == [["np.sqrt(np.abs(x))", "1|g"]]

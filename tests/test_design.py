@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.errors import FormulaError
+from r2d2_formula._errors import FormulaError
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_population_matrix_and_scales(small):
     )
     pd.testing.assert_frame_equal(d.population, expected)
     np.testing.assert_array_equal(d.response, small["y"].to_numpy())
-    # v_j: population variance of each centred column (x: 35/12; dummies: (1/3)(2/3) = 2/9).
+    # v_j: population variance of each centered column (x: 35/12; dummies: (1/3)(2/3) = 2/9).
     np.testing.assert_allclose(d.components["scale"], [35 / 12, 2 / 9, 2 / 9])
     assert list(d.components["kind"]) == ["common"] * 3
     assert d.intercept and d.groups == () and d.offset is None and d.trials is None

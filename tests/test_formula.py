@@ -2,6 +2,8 @@
 
 import dataclasses
 import doctest
+import importlib
+import pkgutil
 import re
 
 import formulae as fm
@@ -9,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from r2d2_formula import formula as formula_module
-from r2d2_formula.errors import FormulaError, R2D2Error
-from r2d2_formula.formula import FormulaSpec, GroupTerm, parse
+from r2d2_formula import _formula as formula_module
+from r2d2_formula._errors import FormulaError, R2D2Error
+from r2d2_formula._formula import FormulaSpec, GroupTerm, parse
 
 
 def spec(response="y", population=(), groups=(), intercept=True, offsets=(), trials=None):
@@ -287,9 +289,20 @@ def test_specs_are_frozen_hashable_values_with_a_readable_repr():
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(formula_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 10
-    assert result.failed == 0
+    # The examples of every stage of the _formula package (parse's are in its __init__).
+    attempted = failed = 0
+    for module in [formula_module, *submodules(formula_module)]:
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        attempted, failed = attempted + result.attempted, failed + result.failed
+    assert attempted >= 10
+    assert failed == 0
+
+
+def submodules(package):
+    return [
+        importlib.import_module(info.name)
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+    ]
 
 
 # --------------------------------------------------------------------------- properties

@@ -7,7 +7,7 @@ import pytest
 from conftest import TINY
 
 import r2d2_formula as rf
-from r2d2_formula.inject import pymc_model
+from r2d2_formula._bambi import pymc_model
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ import pytest
 from reference import W_PRIOR_FAMILIES as EXACT_FAMILIES
 from scipy import integrate, special, stats
 
-from r2d2_formula import gbp as G
-from r2d2_formula import r2 as R
-from r2d2_formula.errors import FamilyError, PriorError, R2D2Error
-from r2d2_formula.families import family_r2
-from r2d2_formula.wprior import solve_w
+from r2d2_formula import _gbp as G
+from r2d2_formula import _r2 as R
+from r2d2_formula._errors import FamilyError, PriorError, R2D2Error
+from r2d2_formula._families import family_r2
+from r2d2_formula._wprior import solve_w
 
 N_DRAWS = 20_000
 #: 0.1% critical value of the KS statistic for N_DRAWS draws.

@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 
 import r2d2_formula as rf
-from r2d2_formula.results import FitResult
+from r2d2_formula._results import FitResult
 
 
 def doubled(x):

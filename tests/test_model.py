@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import r2d2_formula as rf
-from r2d2_formula.errors import DataError
+from r2d2_formula._errors import DataError
 
 
 def test_posterior_holds_bambi_names_and_r2d2_variables(poisson_fit):
@@ -125,7 +125,7 @@ def test_prior_predictive_draws_of_w_match_the_models_density():
     1.95·sqrt(2/1000) = 0.087 at level 0.001.
     """
     model = rf.Model("y ~ x + (1|g)", poisson_with_mean(5.0), family="poisson")
-    from r2d2_formula.inject import pymc_model
+    from r2d2_formula._bambi import pymc_model
 
     prior = pm.sample_prior_predictive(
         draws=1000, model=pymc_model(model.bambi_model), random_seed=3

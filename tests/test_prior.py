@@ -3,7 +3,7 @@ import math
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.errors import PriorError, R2D2Error
+from r2d2_formula._errors import PriorError, R2D2Error
 
 
 def test_defaults_are_the_papers_uniform_r2():

@@ -27,8 +27,8 @@ from reference import logit_r2_binary
 from scipy import stats
 
 import r2d2_formula as rf
-from r2d2_formula import implied, inject, wprior
-from r2d2_formula import r2 as R
+from r2d2_formula import _implied, _bambi, _wprior
+from r2d2_formula import _r2 as R
 
 
 def ks_limit(n: int) -> float:
@@ -97,7 +97,7 @@ def simulated(n: int = 120, seed: int = 0) -> pd.DataFrame:
     )
 
 
-# Intercepts from about -0.7 to 4 on the link scale (the prior is centred at g(mean y)).
+# Intercepts from about -0.7 to 4 on the link scale (the prior is centered at g(mean y)).
 CASES = [
     ("poisson", "y ~ x + (1|g)", (1.0, 1.0), 3000),
     ("poisson", "y50 ~ x + (1|g)", (2.0, 5.0), 3000),
@@ -120,11 +120,11 @@ def test_implied_r2_is_beta_on_the_models_density(family, formula, beta, draws):
 def test_grid_inversion_is_accurate():
     """At stratified levels u, the drawn R² sits at the Beta quantile u to within 1e-3."""
     model = rf.Model("y ~ x", simulated(), family="negativebinomial", prior=rf.R2D2(a=0.5, b=3.0))
-    density = inject.w_log_density(model.bambi_model, model.plan)
+    density = _bambi.w_log_density(model.bambi_model, model.plan)
     levels = (np.arange(400) + 0.5) / 400
     beta0, alpha = np.full(400, 0.7), np.full(400, 2.0)
-    grid, log_mass = implied._density_grid(density, beta0, {"alpha": alpha})
-    w = np.exp(implied._invert_piecewise_exponential(grid, log_mass, levels))
+    grid, log_mass = _implied._density_grid(density, beta0, {"alpha": alpha})
+    w = np.exp(_implied._invert_piecewise_exponential(grid, log_mass, levels))
     r2 = independent_r2("negativebinomial", w, beta0, {"alpha": alpha}) / (2.0 / 3.0)
     assert np.max(np.abs(stats.beta(0.5, 3.0).cdf(r2) - levels)) < 1e-3
 
@@ -144,9 +144,9 @@ def fidelity_ks(case) -> float:
 def test_mutation_without_the_jacobian_is_detected(monkeypatch):
     def logp_without_jacobian(self, W, beta0, theta, ops):
         logit_r = self.family.logit_r2(W, beta0, theta, ops)
-        return wprior._log_beta_pdf_from_logit(logit_r, self.a, self.b, ops)
+        return _wprior.log_beta_pdf_from_logit(logit_r, self.a, self.b, ops)
 
-    monkeypatch.setattr(wprior.ExactW, "logp", logp_without_jacobian)
+    monkeypatch.setattr(_wprior.ExactW, "logp", logp_without_jacobian)
     assert fidelity_ks(POISSON) > ks_limit(POISSON[3])
 
 
@@ -159,7 +159,7 @@ def test_mutation_of_the_poisson_r2_formula_is_detected(monkeypatch):
 
 
 # Var over rows of η is W in expectation, less what group terms put into the row mean: with
-# φ ~ Dirichlet(1, 1), E[Var_rows(η)/W] = ½ (a population column, centred) + ½ (1 − Σ n_l²/n²)
+# φ ~ Dirichlet(1, 1), E[Var_rows(η)/W] = ½ (a population column, centered) + ½ (1 − Σ n_l²/n²)
 # (a random intercept over groups of sizes n_l). Each mutation below moves it far off; the
 # test allows 4 standard errors of the mean over the prior draws.
 def variance_ratios(seed: int = 3) -> tuple[np.ndarray, float]:
@@ -168,7 +168,7 @@ def variance_ratios(seed: int = 3) -> tuple[np.ndarray, float]:
     model = rf.Model("v ~ x3 + (1|g)", data, family="gaussian")
     prior = pm.sample_prior_predictive(
         draws=2000,
-        model=inject.pymc_model(model.bambi_model),
+        model=_bambi.pymc_model(model.bambi_model),
         var_names=["W", "mu"],
         random_seed=seed,
     )
@@ -198,22 +198,22 @@ def test_mutation_ignoring_the_column_variance_is_detected(monkeypatch):
     def unscaled_sd(plan, indices):
         import pytensor.tensor as pt
 
-        phi, w = inject._hyperpriors(plan)
+        phi, w = _bambi.priors._hyperpriors(plan)
         return pt.sqrt(phi[list(indices)] * w)
 
-    monkeypatch.setattr(inject, "_component_sd", unscaled_sd)
+    monkeypatch.setattr(_bambi.priors, "_component_sd", unscaled_sd)
     # x3 has variance 9: its contribution is 9 times too large.
     assert not consistent(*variance_ratios())
 
 
 def test_mutation_group_sd_phi_w_instead_of_its_root_is_detected(monkeypatch):
-    original = inject._component_sd
+    original = _bambi.priors._component_sd
 
     def variance_as_sd(plan, indices):
         sd = original(plan, indices)
         return sd**2 if plan.components[indices[0]].kind == "group" else sd
 
-    monkeypatch.setattr(inject, "_component_sd", variance_as_sd)
+    monkeypatch.setattr(_bambi.priors, "_component_sd", variance_as_sd)
     assert not consistent(*variance_ratios())
 
 

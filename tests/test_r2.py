@@ -8,10 +8,10 @@ import pytensor.tensor as pt
 import pytest
 from reference import logit, logit_r2_binary, logit_r2_exp_family, r2_grid
 
-from r2d2_formula import r2 as R
-from r2d2_formula.errors import FamilyError, UnsupportedError
-from r2d2_formula.families import family_r2
-from r2d2_formula.links import PROBIT
+from r2d2_formula import _r2 as R
+from r2d2_formula._errors import FamilyError, UnsupportedError
+from r2d2_formula._families import family_r2
+from r2d2_formula._links import PROBIT
 
 # logit R² differs by < 1e-6 ⇒ R² and 1 − R² both agree to < 1e-6 relative.
 TOL = 1e-6

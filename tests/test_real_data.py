@@ -15,7 +15,7 @@ import pytest
 from lme4_reference import REFERENCES
 
 import r2d2_formula as rf
-from r2d2_formula.datasets import EXAMPLES, load
+from r2d2_formula._datasets import EXAMPLES, load
 
 
 @pytest.mark.parametrize("name", ["sleepstudy", "cbpp", "grouseticks"])

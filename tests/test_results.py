@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.results import FitResult, SamplingWarning
+from r2d2_formula._results import FitResult, SamplingWarning
 
 matplotlib.use("Agg")
 

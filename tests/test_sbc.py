@@ -183,7 +183,7 @@ def test_ranked_parameters_are_intercept_coefficients_group_sds_theta_r2_w():
 @pytest.mark.parametrize("family", ["gaussian", "negativebinomial"])
 def test_pinned_priors_make_the_generating_model_independent_of_the_data(family, monkeypatch):
     # Catches a prior that still depends on the response the model is built on (Bambi's
-    # σ prior scales with SD(y); the default intercept prior is centred at g(ȳ)): then the
+    # σ prior scales with SD(y); the default intercept prior is centered at g(ȳ)): then the
     # model that generates a data set is not the one fitted to it. Unpinned, it differs.
     config = sbc.Config(family, "intercepts")
     data = sbc.design_data(family)
@@ -203,7 +203,7 @@ def test_swapped_response_gives_the_fresh_models_log_density():
     # replacing the wrong variable, or nutpie freezing the data).
     import pytensor
 
-    from r2d2_formula import inject
+    from r2d2_formula import _bambi
 
     config = sbc.Config("poisson", "slopes")
     _, ys = sbc.simulate(config, 2, seed=5)
@@ -211,7 +211,7 @@ def test_swapped_response_gives_the_fresh_models_log_density():
     built = sbc.build(config, data.assign(y=ys[0]), noncentered=True)
     fresh = sbc.build(config, data.assign(y=ys[1]), noncentered=True)
     swapped, shared = sbc.swapped_model(built)
-    fresh_model = inject.pymc_model(fresh.bambi_model)
+    fresh_model = _bambi.pymc_model(fresh.bambi_model)
     point = fresh_model.initial_point(random_seed=1)
     point = {name: value + 0.1 for name, value in point.items()}
     expected = fresh_model.compile_logp(mode="FAST_COMPILE")(point)
@@ -233,7 +233,7 @@ def run_job(out: Path, *args: str) -> pd.DataFrame:
 @pytest.mark.slow
 def test_twenty_simulations_on_a_local_cluster_are_calibrated(tmp_path):
     # The whole pipeline (prior -> data -> default fit) on Dask, 20 simulations. Catches a
-    # truth on another scale than the posterior (e.g. the un-centred intercept), a wrong R²
+    # truth on another scale than the posterior (e.g. the un-centered intercept), a wrong R²
     # truth or a fit of the wrong data: their PITs pile up at 0 or 1. Tolerances: each
     # parameter's 90% interval holds the truth in at least 12 of 20 simulations (for a
     # calibrated fit P(X <= 11) = 6e-5 per parameter, 4e-4 over the 7) and its KS p-value
@@ -261,7 +261,7 @@ def test_job_runs_on_an_existing_cluster(tmp_path):
     with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
         args = ["--scheduler", cluster.scheduler_address, "--families", "gaussian"]
         args += ["--formulas", "slopes", "--sims", "4", "--draws", "200", "--tune", "200"]
-        table = run_job(tmp_path, *args, "--centring", "noncentred")
+        table = run_job(tmp_path, *args, "--centering", "noncentered")
     names = {"Intercept", "x1", "1|g_sigma", "x1|g_sigma", "sigma", "R2", "W"}
     assert set(table["parameter"]) == names
     rows = pd.read_csv(tmp_path / "sims" / "gaussian-slopes.csv")

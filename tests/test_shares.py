@@ -21,8 +21,8 @@ from scipy import special, stats
 from test_prior_fidelity import consistent, ks_limit, relative_r2_from_model_density, simulated
 
 import r2d2_formula as rf
-from r2d2_formula import inject, shares
-from r2d2_formula.results import FitResult
+from r2d2_formula import _bambi, _shares
+from r2d2_formula._results import FitResult
 
 Z = 4.5  # standard errors allowed to a Monte-Carlo mean
 
@@ -67,8 +67,8 @@ def assert_mean_close(draws: np.ndarray, expected: np.ndarray) -> None:
 
 def assert_cov_close(draws: np.ndarray, expected: np.ndarray) -> None:
     """Sample covariance within Z standard errors (of each product's mean) of ``expected``."""
-    centred = draws - draws.mean(axis=0)
-    products = centred[:, :, None] * centred[:, None, :]
+    centered = draws - draws.mean(axis=0)
+    products = centered[:, :, None] * centered[:, None, :]
     se = products.std(axis=0) / math.sqrt(len(draws))
     assert np.all(np.abs(products.mean(axis=0) - expected) < Z * se), (
         products.mean(axis=0),
@@ -169,7 +169,7 @@ def four_component_model():
 
 
 def model_phi_draws(model: rf.Model, n: int = 4000, seed: int = 11) -> np.ndarray:
-    pymc_model = inject.pymc_model(model.bambi_model)
+    pymc_model = _bambi.pymc_model(model.bambi_model)
     return np.asarray(pm.draw(pymc_model["phi"], draws=n, random_seed=seed))
 
 
@@ -204,14 +204,14 @@ def test_prior_of_phi_is_the_stated_logistic_normal(four_component_model):
 
 def test_mutation_transposed_cholesky_is_detected(four_component_model, monkeypatch):
     """The check above fails for log-ratios mean + Lᵀz (covariance LᵀL instead of LLᵀ)."""
-    true_factor = shares.ALRShares.cholesky.fget
-    monkeypatch.setattr(shares.ALRShares, "cholesky", property(lambda s: true_factor(s).T))
+    true_factor = _shares.ALRShares.cholesky.fget
+    monkeypatch.setattr(_shares.ALRShares, "cholesky", property(lambda s: true_factor(s).T))
     model = rf.Model(FOUR, simulated(), family="gaussian", prior=rf.R2D2(shares=STATED))
     assert not phi_matches_stated(model_phi_draws(model))
 
 
 def test_plan_holds_the_prior_means_of_phi(four_component_model):
-    """What centring and plot_phi read as the prior mean of φ (concentration / sum).
+    """What centering and plot_phi read as the prior mean of φ (concentration / sum).
 
     Catches the plan keeping the Dirichlet's concentration (a flat 1/K) for
     logistic-normal shares. Monte-Carlo error of both means is below 0.004.
@@ -243,7 +243,7 @@ def realised_variance_ratios(model: rf.Model, seed: int = 3) -> np.ndarray:
     """Per prior draw Var_rows(η)/W (identity link: mu is η)."""
     prior = pm.sample_prior_predictive(
         draws=2000,
-        model=inject.pymc_model(model.bambi_model),
+        model=_bambi.pymc_model(model.bambi_model),
         var_names=["W", "mu"],
         random_seed=seed,
     )
@@ -253,7 +253,7 @@ def realised_variance_ratios(model: rf.Model, seed: int = 3) -> np.ndarray:
 
 def test_realised_variance_of_eta_is_w_with_logistic_normal_shares():
     """With two components of mean share ½ each (by symmetry), E Var_rows(η)/W is that of
-    the Dirichlet case: ½ (centred column) + ½ (1 − Σ n_l²/n²) (random intercept).
+    the Dirichlet case: ½ (centered column) + ½ (1 − Σ n_l²/n²) (random intercept).
 
     Catches shares that do not sum to one (exp of the log-weights without the softmax's
     normalisation), and a φ that does not reach the coefficient and SD priors.
@@ -271,14 +271,14 @@ def test_mutation_unnormalised_shares_is_detected(monkeypatch):
     def unnormalised(model, alr):
         import pytensor.tensor as pt
 
-        model.add_coord(inject.ALR_DIM, alr.names[:-1])
-        z = pm.Normal(inject.ALR_OFFSET, 0.0, 1.0, dims=inject.ALR_DIM)
+        model.add_coord(_bambi.ALR_DIM, alr.names[:-1])
+        z = pm.Normal(_bambi.ALR_OFFSET, 0.0, 1.0, dims=_bambi.ALR_DIM)
         weights = pt.exp(
             pt.concatenate([np.asarray(alr.mean) + pt.dot(alr.cholesky, z), pt.zeros(1)])
         )
-        return pm.Deterministic("phi", weights, dims=inject.COMPONENT_DIM)
+        return pm.Deterministic("phi", weights, dims=_bambi.COMPONENT_DIM)
 
-    monkeypatch.setattr(inject, "_logistic_normal_phi", unnormalised)
+    monkeypatch.setattr(_bambi.priors, "_logistic_normal_phi", unnormalised)
     data = simulated()
     model = rf.Model(
         "v ~ x3 + (1|g)", data, family="gaussian", prior=rf.R2D2(shares="logistic-normal")
@@ -292,8 +292,8 @@ def test_one_component_keeps_phi_one_but_checks_sizes():
     """A single component has φ = 1 (no log-ratio to sample); wrong sizes still fail."""
     data = simulated()
     model = rf.Model("v ~ x", data, family="gaussian", prior=rf.R2D2(shares=rf.LogisticNormal()))
-    pymc_model = inject.pymc_model(model.bambi_model)
-    assert inject.ALR_OFFSET not in pymc_model.named_vars
+    pymc_model = _bambi.pymc_model(model.bambi_model)
+    assert _bambi.ALR_OFFSET not in pymc_model.named_vars
     assert model.plan.shares is None
     with pytest.raises(rf.PriorError, match=r"sd has 2 values but the model has 1 component"):
         rf.Model("v ~ x", data, prior=rf.R2D2(shares=rf.LogisticNormal(sd=[1.0, 2.0])))
@@ -351,7 +351,7 @@ BAD_FOR_THE_MODEL = [
 
 @pytest.mark.parametrize(("ln", "message"), BAD_FOR_THE_MODEL)
 def test_shares_that_do_not_fit_the_components_raise(ln, message):
-    from r2d2_formula._validation import check_shares
+    from r2d2_formula._validate import check_shares
 
     with pytest.raises(rf.PriorError, match=message):
         check_shares(rf.R2D2(shares=ln), (1.0,) * 4, NAMES, TERMS)
@@ -445,7 +445,7 @@ def test_fit_reports_phi_as_with_the_dirichlet(family_fit):
     assert np.allclose(posterior["phi"].sum("r2d2_component"), 1.0)
     table = family_fit.summary(warn=False)
     assert {"phi[x1]", "phi[x2]", "phi[1|g]", "R2", "W"} <= set(table.index)
-    assert not any(name.startswith(inject.ALR_OFFSET) for name in table.index)
+    assert not any(name.startswith(_bambi.ALR_OFFSET) for name in table.index)
     decomposition = family_fit.decomposition()
     assert list(decomposition["component"]) == ["x1", "x2", "1|g"]
     assert decomposition["phi_mean"].sum() == pytest.approx(1.0)
@@ -458,7 +458,7 @@ def test_fit_predicts_new_data(family_fit):
     new = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0.5, -0.5], "g": ["g01", "unseen"]})
     for kind in ("response_params", "response"):
         idata = family_fit.predict(new, kind=kind, random_seed=1)
-        values = inject.prediction_draws(family_fit.model.bambi_model, idata, kind)
+        values = _bambi.prediction_draws(family_fit.model.bambi_model, idata, kind)
         assert values.shape == (100, 2) and np.all(np.isfinite(values)), kind
 
 
@@ -488,12 +488,12 @@ def test_saved_fit_reloads_with_its_shares(family_fit, tmp_path):
 
 @pytest.mark.slow
 def test_benchmark_quick_mode_writes_its_tables(tmp_path):
-    """benchmarks/shares.py --quick fits both share priors and writes CSV and markdown."""
+    """benchmarks/_shares.py --quick fits both share priors and writes CSV and markdown."""
     import subprocess
     import sys
     from pathlib import Path
 
-    script = Path(__file__).parents[1] / "benchmarks" / "shares.py"
+    script = Path(__file__).parents[1] / "benchmarks" / "_shares.py"
     command = [sys.executable, str(script), "--quick", "--datasets", "slopes", "--seeds", "1"]
     done = subprocess.run([*command, "--out", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]

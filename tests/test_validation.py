@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.errors import (
+from r2d2_formula._errors import (
     DataError,
     FamilyError,
     FormulaError,
@@ -318,9 +318,9 @@ def predictor_model(fitted_frame):
 
 
 def check_new(model, new):
-    from r2d2_formula import _validation
+    from r2d2_formula import _validate
 
-    return _validation.check_new_data(model.spec, model.data, new)
+    return _validate.check_new_data(model.spec, model.data, new)
 
 
 def test_new_data_may_omit_the_response_and_bring_new_groups(predictor_model, fitted_frame):
@@ -369,14 +369,14 @@ def test_blackjax_newer_than_pymc_supports_is_refused_up_front(monkeypatch):
     import importlib.metadata
     import importlib.util
 
-    from r2d2_formula import _validation
+    from r2d2_formula import _validate
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.7.1")
     with pytest.raises(UnsupportedError, match=r"BlackJAX 1\.7\.1.*numpyro"):
-        _validation.check_sampler({"inference_method": "blackjax"})
+        _validate.check_sampler({"inference_method": "blackjax"})
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.5")
     assert (
-        _validation.check_sampler({"inference_method": "blackjax"})["inference_method"]
+        _validate.check_sampler({"inference_method": "blackjax"})["inference_method"]
         == "blackjax"
     )

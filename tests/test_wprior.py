@@ -7,9 +7,9 @@ import pytest
 from reference import W_PRIOR_FAMILIES as FAMILIES
 from scipy import integrate, special, stats
 
-from r2d2_formula import r2 as R
-from r2d2_formula.gbp import GBPW
-from r2d2_formula.wprior import ExactW, LinearW, solve_w
+from r2d2_formula import _r2 as R
+from r2d2_formula._gbp import GBPW
+from r2d2_formula._wprior import ExactW, LinearW, solve_w
 
 IDS = [f"{f.name}-{f.link}" for f, _ in FAMILIES]
 BETAS = [(1.0, 1.0), (2.0, 5.0), (0.5, 0.5)]

@@ -1,6 +1,6 @@
 """Every input check, in one place, run before any Bambi model is built.
 
-Each check fails with an :class:`~r2d2_formula.errors.R2D2Error` subclass that
+Each check fails with an :class:`~r2d2_formula._errors.R2D2Error` subclass that
 names the offending argument, column, term or rows and says what is allowed.
 Nothing here modifies the caller's data: :func:`check_data` returns a private
 copy (with pandas extension dtypes turned into their NumPy counterparts) and
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula.design import column_spreads
-from r2d2_formula.errors import (
+from r2d2_formula._design import column_spreads
+from r2d2_formula._errors import (
     SHOWN,
     ArgumentError,
     DataError,
@@ -30,17 +30,17 @@ from r2d2_formula.errors import (
     describe_rows,
     did_you_mean,
 )
-from r2d2_formula.families import Family, get_family
-from r2d2_formula.formula import (
+from r2d2_formula._families import Family, get_family
+from r2d2_formula._formula import (
     CONTRASTS,
     FORMULAE_FUNCTIONS,
     Evaluated,
     FormulaSpec,
     raw_response,
 )
-from r2d2_formula.links import Link
-from r2d2_formula.prior import R2D2
-from r2d2_formula.shares import ALRShares, LogisticNormal, alr_shares
+from r2d2_formula._links import Link
+from r2d2_formula._prior import R2D2
+from r2d2_formula._shares import ALRShares, LogisticNormal, alr_shares
 
 __all__ = [
     "INFERENCE_METHODS",
@@ -304,7 +304,7 @@ def check_shares(
     ...              ["x1", "x2"], ["x1", "x2"])
     Traceback (most recent call last):
     ...
-    r2d2_formula.errors.PriorError: sd has 3 values but the model has 2 components: ['x1', 'x2'].
+    r2d2_formula._errors.PriorError: sd has 3 values but the model has 2 components: ['x1', 'x2'].
     """
     if prior.shares == "dirichlet":
         return None
@@ -497,7 +497,7 @@ def _check_levels(term: str, levels: list[Any]) -> None:
 
 def _check_not_constant(evaluated: Evaluated, intercept: bool) -> None:
     for term, values in evaluated.common.items():
-        spreads = column_spreads(values, centred=intercept)
+        spreads = column_spreads(values, centered=intercept)
         for label, value in zip(evaluated.labels[term], spreads, strict=True):
             if not value > 0:
                 raise DataError(

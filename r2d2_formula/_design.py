@@ -87,7 +87,7 @@ class Design:
         return "\n".join(lines)
 
 
-def column_spreads(matrix: np.ndarray, centred: bool) -> np.ndarray:
+def column_spreads(matrix: np.ndarray, centered: bool) -> np.ndarray:
     """Per population column, its contribution to Var(η) per unit squared coefficient.
 
     The variance with an intercept (which absorbs the column's mean), else the mean
@@ -95,10 +95,10 @@ def column_spreads(matrix: np.ndarray, centred: bool) -> np.ndarray:
 
     Examples
     --------
-    >>> column_spreads(np.array([[1.0], [3.0]]), centred=True).tolist()
+    >>> column_spreads(np.array([[1.0], [3.0]]), centered=True).tolist()
     [1.0]
-    >>> column_spreads(np.array([[1.0], [3.0]]), centred=False).tolist()
+    >>> column_spreads(np.array([[1.0], [3.0]]), centered=False).tolist()
     [5.0]
     """
     matrix = np.asarray(matrix, dtype=float)
-    return matrix.var(axis=0) if centred else np.mean(matrix**2, axis=0)
+    return matrix.var(axis=0) if centered else np.mean(matrix**2, axis=0)

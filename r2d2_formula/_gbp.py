@@ -1,6 +1,6 @@
 """The generalized beta prime (GBP) approximation of the W prior: the paper's recommendation.
 
-The exact prior of W (:class:`r2d2_formula.wprior.ExactW`) depends on the
+The exact prior of W (:class:`r2d2_formula._wprior.ExactW`) depends on the
 intercept β₀ and the family parameters θ, and has no closed form. Yanchenko,
 Bondell & Reich approximate it, at one fixed β₀ (the link of the response
 mean) and θ, by a generalized beta prime distribution
@@ -21,7 +21,7 @@ shrinks towards BetaPrime(a, b), the exact answer for a Gaussian response with
 The authors' R code finds the quantiles w_τ by unbracketed numerical
 optimisation, which fails for some cells (for instance Poisson with β₀ = 2,
 a = 1, b = 4): an unbracketed search has no guarantee of ending at the root.
-Here the quantiles come from :func:`r2d2_formula.wprior.solve_w`, bracketed
+Here the quantiles come from :func:`r2d2_formula._wprior.solve_w`, bracketed
 root-finding on log W, which always converges because logit R² increases in W
 (and the fit checks that every quantile reproduces its R²).
 
@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
-from r2d2_formula.errors import FamilyError, PriorError, R2D2Error
-from r2d2_formula.families import family_r2
-from r2d2_formula.r2 import NUMPY, FamilyR2
-from r2d2_formula.wprior import _log_beta_pdf_from_logit, solve_w
+from r2d2_formula._errors import FamilyError, PriorError, R2D2Error
+from r2d2_formula._families import family_r2
+from r2d2_formula._r2 import NUMPY, FamilyR2
+from r2d2_formula._wprior import log_beta_pdf_from_logit, solve_w
 
 __all__ = [
     "GBPW",
@@ -231,7 +231,7 @@ def _resolve_family(family: str | FamilyR2) -> FamilyR2:
     if isinstance(family, str):
         return family_r2(family)
     raise FamilyError(
-        f"family must be a family name or an r2d2_formula.r2 family object, got {family!r}."
+        f"family must be a family name or an r2d2_formula._r2 family object, got {family!r}."
     )
 
 
@@ -299,7 +299,7 @@ def exact_w_logpdf(
     Parameters
     ----------
     family : str or FamilyR2
-        Family name (default link) or an :mod:`r2d2_formula.r2` family object.
+        Family name (default link) or an :mod:`r2d2_formula._r2` family object.
     w : array_like
         Values of W > 0.
     beta0 : float
@@ -336,7 +336,7 @@ def _exact_logpdf(
     """log p(W) of the exact prior at log W, and L = logit(R²/R²max) there."""
     logit_r, slope = _logit_r_and_slope(family, log_w, beta0, theta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_p = _log_beta_pdf_from_logit(logit_r, a, b, NUMPY) + np.log(slope) - log_w
+        log_p = log_beta_pdf_from_logit(logit_r, a, b, NUMPY) + np.log(slope) - log_w
     return log_p, logit_r
 
 
@@ -410,7 +410,7 @@ def fit_gbp(
     family : str or FamilyR2
         A family name (``"gaussian"``, ``"poisson"``, ``"negativebinomial"``,
         ``"gamma"``, ``"bernoulli"``, ``"binomial"``, ``"zero_inflated_poisson"``)
-        with its default link, or an :mod:`r2d2_formula.r2` family object, e.g.
+        with its default link, or an :mod:`r2d2_formula._r2` family object, e.g.
         ``family_r2("binomial", trials=10)`` or ``family_r2("bernoulli", "probit")``.
     beta0 : float
         The intercept the prior is fitted at (the paper uses g(mean(y))).
@@ -482,7 +482,7 @@ def implied_r2_ks(
     Parameters
     ----------
     family : str or FamilyR2
-        Family name or :mod:`r2d2_formula.r2` family object.
+        Family name or :mod:`r2d2_formula._r2` family object.
     beta0 : float
         The intercept.
     a, b : float
@@ -522,7 +522,7 @@ def implied_r2_ks(
 class GBPW:
     """The paper's recommendation: W ~ GBP(a*, b*, c*, d*), fitted before sampling.
 
-    The parameters come from :func:`r2d2_formula.gbp.fit_gbp` at one intercept
+    The parameters come from :func:`r2d2_formula._gbp.fit_gbp` at one intercept
     (g(ȳ)) and one value of the family parameters; W's prior then no longer
     moves with them, so R² follows Beta(a, b) only approximately, and less so
     the further the intercept moves from where the GBP was fitted.

@@ -1,4 +1,6 @@
-"""Model checking and comparison, as Bambi and brms users do it.
+"""Model criticism: checking and comparing fits, as Bambi and brms users do it.
+
+(Input rules are :mod:`r2d2_formula._validate`; this module judges fitted models.)
 
 * :func:`loo` and :func:`waic` — the expected log predictive density of a fit
   (ArviZ's PSIS-LOO, with a warning that names the observations whose Pareto k is
@@ -7,7 +9,8 @@
   (``arviz_stats.psense_summary``), with the log prior of every prior term, W's
   exact density included;
 * :func:`prior_predictive` — draws of the response, R², W and φ under the prior
-  alone, with W drawn from the density the model contains;
+  alone, with W drawn from the density the model contains, and
+  :func:`plot_prior_predictive`, its figure;
 * :func:`select_variables` — projection predictive selection of population-level
   terms by ``kulprit``.
 
@@ -26,10 +29,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from r2d2_formula import _validation, inject
-from r2d2_formula.errors import ArgumentError, DataError, UnsupportedError
-from r2d2_formula.implied import implied_prior
-from r2d2_formula.model import Model
+from r2d2_formula import _bambi, _plots, _validate
+from r2d2_formula._errors import ArgumentError, DataError, UnsupportedError
+from r2d2_formula._implied import implied_prior
+from r2d2_formula._model import Model
 
 __all__ = [
     "ELPDDataWAIC",
@@ -39,7 +42,9 @@ __all__ = [
     "default_prior_terms",
     "log_prior_terms",
     "loo",
+    "plot_prior_predictive",
     "prior_predictive",
+    "resolve_prior_terms",
     "select_variables",
     "sensitivity",
     "waic",
@@ -84,27 +89,17 @@ def with_log_densities(
 
     tree = idata.copy()
     if likelihood and "log_likelihood" not in tree.children:
-        tree["log_likelihood"] = xr.DataTree(inject.log_likelihood(model.bambi_model, idata))
+        tree["log_likelihood"] = xr.DataTree(_bambi.log_likelihood(model.bambi_model, idata))
     if prior and "log_prior" not in tree.children:
-        tree["log_prior"] = xr.DataTree(inject.log_prior(_centred_twin(model), idata))
+        tree["log_prior"] = xr.DataTree(_bambi.log_prior(_centered_twin(model), idata))
     return tree
 
 
-def _centred_twin(model: Model) -> Any:
-    """The fit's Bambi model with every term centred: its free variables are what is stored."""
+def _centered_twin(model: Model) -> Any:
+    """The fit's Bambi model with every term centered: its free variables are what is stored."""
     if not any(dict(model.plan.noncentered).values()):
         return model.bambi_model
-    twin = Model(
-        model.spec,
-        model.data,
-        family=model.family,
-        prior=model.prior,
-        link=model.link,
-        noncentered=False,
-        namespace=model.namespace,
-        priors=model.priors,
-    )
-    return twin.bambi_model
+    return model.replace(noncentered=False).bambi_model
 
 
 def log_prior_terms(model: Model) -> dict[str, str]:
@@ -120,9 +115,9 @@ def log_prior_terms(model: Model) -> dict[str, str]:
     """
     plan = model.plan
     described = {}
-    for name in inject.prior_variable_names(_centred_twin(model)):
+    for name in _bambi.prior_variable_names(_centered_twin(model)):
         if name == plan.intercept:
-            text = "the intercept (of the centred design)"
+            text = "the intercept (of the centered design)"
         elif name == "W":
             text = (
                 "W, the variance of the linear predictor: its exact density given the "
@@ -367,9 +362,9 @@ def sensitivity(
     import arviz_stats
 
     tree = with_log_densities(model, idata)
-    terms = _prior_terms(model, prior_terms)
+    terms = resolve_prior_terms(model, prior_terms)
     names = var_names or [
-        name for name in inject.summary_variables(model.bambi_model, model.plan) if name != "R2_max"
+        name for name in _bambi.summary_variables(model.bambi_model, model.plan) if name != "R2_max"
     ]
     names = [name for name in names if name in tree.posterior]
     return arviz_stats.psense_summary(
@@ -377,7 +372,8 @@ def sensitivity(
     )
 
 
-def _prior_terms(model: Model, prior_terms: list[str] | str | None) -> list[str]:
+def resolve_prior_terms(model: Model, prior_terms: list[str] | str | None) -> list[str]:
+    """The log-prior terms a ``prior_terms`` argument names: the default, "all" or a list."""
     known = list(log_prior_terms(model))
     if prior_terms is None:
         return default_prior_terms(model)
@@ -417,7 +413,7 @@ def prior_predictive(model: Model, draws: int = 500, random_seed: Any = None) ->
     -------
     xarray.DataTree
         ``prior`` (one chain: ``R2``, ``R2_relative`` for bounded families, ``W``, ``phi``,
-        the intercept — un-centred, as Bambi reports it —, coefficients, group SDs and
+        the intercept — un-centered, as Bambi reports it —, coefficients, group SDs and
         family parameters), ``prior_predictive`` (the response, on its own scale) and
         ``observed_data``.
 
@@ -435,7 +431,7 @@ def prior_predictive(model: Model, draws: int = 500, random_seed: Any = None) ->
     import xarray as xr
 
     model = getattr(model, "model", model)  # a FitResult's model
-    draws = _validation.check_sampler({"draws": draws})["draws"]
+    draws = _validate.check_sampler({"draws": draws})["draws"]
     rng = np.random.default_rng(random_seed)
     drawn = implied_prior(model, draws, rng)
     plan = model.plan
@@ -443,7 +439,7 @@ def prior_predictive(model: Model, draws: int = 500, random_seed: Any = None) ->
     given["W"] = drawn["W"].to_numpy()
     if plan.intercept:
         given[plan.intercept] = drawn["Intercept"].to_numpy()
-    prior, response = inject.sample_given(model.bambi_model, plan, given, rng)
+    prior, response = _bambi.sample_given(model.bambi_model, plan, given, rng)
     if plan.family.bounded:
         prior["R2_relative"] = (("chain", "draw"), drawn["R2_relative"].to_numpy()[None, :])
     name = next(iter(response.data_vars))
@@ -541,15 +537,15 @@ def select_variables(
         ) from err
     if method not in ("forward", "l1"):
         raise ArgumentError(f"method must be 'forward' or 'l1'; got {method!r}.")
-    family, link = _validation.check_family(model.family, model.link)
-    twin = inject.likelihood_twin(model.spec, model.data, family, link, model.namespace)
-    blocked = inject.vector_transformed(twin)
+    family, link = _validate.check_family(model.family, model.link)
+    twin = _bambi.likelihood_twin(model.spec, model.data, family, link, model.namespace)
+    blocked = _bambi.vector_transformed(twin)
     if blocked:
         raise UnsupportedError(
             f"kulprit {kulprit.__version__} cannot project parameters that are vectors with a "
             f"transform; this model has {blocked}."
         )
-    tree = inject.with_predictions(model.bambi_model, idata, random_seed=random_seed)
+    tree = _bambi.with_predictions(model.bambi_model, idata, random_seed=random_seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*log_likelihood group is missing.*")
@@ -561,3 +557,45 @@ def select_variables(
             early_stop=early_stop,
         )
     return Selection(path=[list(sub.term_names) for sub in projector], projector=projector)
+
+
+def plot_prior_predictive(
+    model: Any,
+    draws: int = 500,
+    random_seed: Any = None,
+    prior: Any = None,
+    n_lines: int = 50,
+) -> Any:
+    """The R² prior beside the prior predictive distribution of the response, with the data.
+
+    Left: prior draws of R² (R²/R²max for bounded families) and the target Beta density.
+    Right: the response on its own scale — empirical CDFs of ``n_lines`` prior predictive
+    data sets against the observed one (proportions k/n for binomial responses, a
+    symmetric-log axis for counts and a log axis for gamma), or, for a binary response,
+    the prior predictive distribution of the share of ones with the observed share.
+
+    Parameters
+    ----------
+    model : Model or FitResult
+        The model (fitted or not).
+    draws : int
+        Prior draws (default 500), when ``prior`` is not given.
+    random_seed : int or numpy Generator, optional
+        Seed of the prior draws and of the replicates shown.
+    prior : xarray.DataTree, optional
+        Draws from :func:`r2d2_formula.prior_predictive` to plot instead of new ones.
+
+    Examples
+    --------
+    >>> import pandas as pd, r2d2_formula as rf
+    >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+    >>> fig = rf.plot_prior_predictive(rf.Model("y ~ x", data, family="poisson"), draws=50,
+    ...                                random_seed=1)
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['R²', 'response']
+    """
+    model = getattr(model, "model", model)  # a FitResult's model
+    rng = np.random.default_rng(random_seed)
+    if prior is None:
+        prior = prior_predictive(model, draws=draws, random_seed=rng)
+    return _plots.prior_predictive_figure(model, prior, rng, n_lines)

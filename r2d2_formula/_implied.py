@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import inject
-from r2d2_formula.errors import FamilyError
-from r2d2_formula.model import Model
-from r2d2_formula.r2 import NUMPY
+from r2d2_formula import _bambi
+from r2d2_formula._errors import FamilyError
+from r2d2_formula._model import Model
+from r2d2_formula._r2 import NUMPY
 
 __all__ = ["implied_prior", "implied_r2"]
 
@@ -53,7 +53,7 @@ def implied_prior(
     random_seed : int or numpy Generator, optional
         Seed for reproducible draws.
     intercept : float, optional
-        Hold the intercept (of the centred design, on the link scale) at this value.
+        Hold the intercept (of the centered design, on the link scale) at this value.
     theta : dict, optional
         Hold family parameters (e.g. ``{"alpha": 2.0}``) at these values.
 
@@ -80,11 +80,11 @@ def implied_prior(
             f"theta names {unknown} are not parameters of family {plan.family.name!r}, "
             f"which has {list(plan.family.theta)}."
         )
-    beta0, drawn = inject.draw_intercept_and_theta(model.bambi_model, plan, draws, rng)
+    beta0, drawn = _bambi.draw_intercept_and_theta(model.bambi_model, plan, draws, rng)
     if intercept is not None:
         beta0 = np.full(draws, float(intercept))
     drawn.update({name: np.full(draws, float(value)) for name, value in (theta or {}).items()})
-    density = inject.w_log_density(model.bambi_model, plan)
+    density = _bambi.w_log_density(model.bambi_model, plan)
     uniforms = rng.uniform(size=draws)
     # Draws that share the intercept and family parameters share one density (held values).
     distinct, which = np.unique(
@@ -216,7 +216,7 @@ def implied_r2(
         Return R²/R²max, the quantity that follows Beta(a, b) for bounded families
         (gamma, negativebinomial, zero_inflated_poisson). Default False.
     intercept : float, optional
-        Hold the intercept (of the centred design, on the link scale) at this value
+        Hold the intercept (of the centered design, on the link scale) at this value
         instead of drawing it, as the paper compares W priors.
     theta : dict, optional
         Hold family parameters (e.g. ``{"alpha": 2.0}``) at these values.

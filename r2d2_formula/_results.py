@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _html, _report, _validation, checks, inject, plots
-from r2d2_formula.errors import R2D2Error
-from r2d2_formula.formula import parse
-from r2d2_formula.implied import implied_prior, implied_r2
-from r2d2_formula.model import Model
-from r2d2_formula.prior import R2D2
+from r2d2_formula import _bambi, _criticism, _html, _plots, _report, _validate
+from r2d2_formula._errors import R2D2Error
+from r2d2_formula._formula import parse
+from r2d2_formula._implied import implied_prior, implied_r2
+from r2d2_formula._model import Model
+from r2d2_formula._prior import R2D2
 
 __all__ = ["CI_PROB", "FitResult", "SamplingWarning", "implied_r2"]
 
@@ -67,7 +67,7 @@ class FitResult:
         """
         import arviz as az
 
-        names = inject.summary_variables(self.model.bambi_model, self.model.plan)
+        names = _bambi.summary_variables(self.model.bambi_model, self.model.plan)
         table = az.summary(
             self.idata, var_names=names, ci_prob=CI_PROB, ci_kind="eti", round_to="none"
         )
@@ -137,8 +137,8 @@ class FitResult:
         c_k / Σ c_j with c_j = var(x_j) β_j² for a population column and m_k σ_k² for a
         group-level column; under the prior its expectation is φ_k.
         """
-        phi = inject.phi_draws(self.idata, self.model.plan)
-        share = inject.variance_contributions(self.idata, self.model.plan)
+        phi = _bambi.phi_draws(self.idata, self.model.plan)
+        share = _bambi.variance_contributions(self.idata, self.model.plan)
         share = share / share.sum(axis=0, keepdims=True)
         lo, hi = (1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2
         columns = {"component": self.model.components}
@@ -162,15 +162,15 @@ class FitResult:
 
     def plot_r2(self):
         """Prior and posterior of R² with the target Beta density; returns the figure."""
-        return plots.plot_r2(self)
+        return _plots.plot_r2(self)
 
     def plot_phi(self):
         """Posterior intervals of the φ shares per component; returns the figure."""
-        return plots.plot_phi(self)
+        return _plots.plot_phi(self)
 
     def plot_ppc(self, random_seed: int = 0):
         """Posterior predictive check of the response distribution; returns the figure."""
-        return plots.plot_ppc(self, random_seed=random_seed)
+        return _plots.plot_ppc(self, random_seed=random_seed)
 
     # --- checking and comparison ----------------------------------------------------------
 
@@ -181,7 +181,7 @@ class FitResult:
         files): the pointwise log-likelihood has one value per observation and draw.
         """
         tree = self.idata if self._with_densities is None else self._with_densities
-        tree = checks.with_log_densities(self.model, tree, prior=prior)
+        tree = _criticism.with_log_densities(self.model, tree, prior=prior)
         self._with_densities = tree
         return tree
 
@@ -190,7 +190,7 @@ class FitResult:
 
         Returns ArviZ's ``ELPDDataLOO`` (``elpd``, ``se``, ``p``, ``pareto_k``). Keyword
         arguments go to ``arviz_stats.loo``; ``warn=False`` silences the
-        :class:`~r2d2_formula.checks.ParetoKWarning`. See :func:`r2d2_formula.checks.loo`.
+        :class:`~r2d2_formula._criticism.ParetoKWarning`. See :func:`r2d2_formula._criticism.loo`.
 
         Examples
         --------
@@ -203,12 +203,12 @@ class FitResult:
         """
         with warnings.catch_warnings():
             if not warn:
-                warnings.simplefilter("ignore", checks.ParetoKWarning)
-            return checks.loo(self.model, self.log_densities(prior=False), pointwise, **kwargs)
+                warnings.simplefilter("ignore", _criticism.ParetoKWarning)
+            return _criticism.loo(self.model, self.log_densities(prior=False), pointwise, **kwargs)
 
-    def waic(self) -> checks.ELPDDataWAIC:
+    def waic(self) -> _criticism.ELPDDataWAIC:
         """WAIC, for completeness (ArviZ 1.x has none; prefer :meth:`loo`)."""
-        return checks.waic(self.model, self.log_densities(prior=False))
+        return _criticism.waic(self.model, self.log_densities(prior=False))
 
     def sensitivity(
         self,
@@ -220,9 +220,9 @@ class FitResult:
 
         By default the priors of W (R², by W's exact density), φ, the intercept and the
         family parameters are power-scaled; ``prior_terms="all"`` adds the coefficients'
-        and group effects' conditional priors. See :func:`r2d2_formula.checks.sensitivity`.
+        and group effects' conditional priors. See :func:`r2d2_formula._criticism.sensitivity`.
         """
-        return checks.sensitivity(
+        return _criticism.sensitivity(
             self.model, self.log_densities(), var_names, prior_terms, threshold
         )
 
@@ -234,11 +234,16 @@ class FitResult:
         Returns the figure of ``arviz_plots.plot_psense_dist``: per variable, the posterior
         with the prior (and the likelihood) raised to 0.8 and 1.25.
         """
-        return plots.plot_sensitivity(self, var_names, prior_terms)
+        tree = self.log_densities()
+        names = var_names or [
+            name for name in ("R2", "W", *self.model.plan.family.theta) if name in tree.posterior
+        ]
+        terms = _criticism.resolve_prior_terms(self.model, prior_terms)
+        return _plots.plot_sensitivity(tree, names, terms)
 
-    def select_variables(self, **kwargs: Any) -> checks.Selection:
+    def select_variables(self, **kwargs: Any) -> _criticism.Selection:
         """Projection predictive selection of population terms by kulprit (see checks)."""
-        return checks.select_variables(self.model, self.idata, **kwargs)
+        return _criticism.select_variables(self.model, self.idata, **kwargs)
 
     # --- files ---------------------------------------------------------------------------
 
@@ -259,7 +264,7 @@ class FitResult:
             "link": self.model.link,
             "noncentered": self.model.noncentered,
             "prior": self.model.prior.to_dict(),
-            "priors": {k: inject.prior_to_dict(v) for k, v in self.model.priors.items()},
+            "priors": {k: _bambi.prior_to_dict(v) for k, v in self.model.priors.items()},
             "values": _plain_values(self.model),
         }
         model_group = xr.Dataset(
@@ -282,7 +287,7 @@ class FitResult:
         nothing) and rebuilt only if every function it calls is on the allow-list
         (formulae's ``C``, ``I``, ``poly``, ``bs``, ``scale``, ``p``, ``offset``, ...;
         Bambi's ``log``/``exp``/``abs``; and ``np.log``, ``np.sqrt``, ... — see
-        ``r2d2_formula._validation.SAFE_NUMPY_FUNCTIONS``), and every name it reads
+        ``r2d2_formula._validate.SAFE_NUMPY_FUNCTIONS``), and every name it reads
         is a saved column or a saved plain value. Anything else raises
         :class:`R2D2Error` naming the call; pass ``namespace={"name": object}`` for
         functions you trust.
@@ -300,7 +305,7 @@ class FitResult:
         del tree[_MODEL_GROUP]
         formula = parse(spec["formula"])
         given = {**spec.get("values", {}), **(namespace or {})}
-        _validation.check_trusted(formula, data, given)
+        _validate.check_trusted(formula, data, given)
         model = Model(
             formula,
             data,
@@ -309,7 +314,7 @@ class FitResult:
             link=spec["link"],
             noncentered=spec["noncentered"],
             namespace={**_LOAD_NAMESPACE, **given},
-            priors={k: inject.prior_from_dict(v) for k, v in spec.get("priors", {}).items()},
+            priors={k: _bambi.prior_from_dict(v) for k, v in spec.get("priors", {}).items()},
         )
         return cls(model, tree)
 

@@ -1,9 +1,9 @@
 """``noncentered="auto"`` (the default): centre a term only where its data dominate the prior.
 
-A coefficient β ~ Normal(0, τ) can be sampled as itself (centred) or as τ·z with
-z ~ Normal(0, 1) (non-centred). When the likelihood pins β down more tightly than
-the prior scale τ, the centred form has the easier geometry; when the prior
-dominates (few observations, or an effect shrunk towards zero), the non-centred
+A coefficient β ~ Normal(0, τ) can be sampled as itself (centered) or as τ·z with
+z ~ Normal(0, 1) (non-centered). When the likelihood pins β down more tightly than
+the prior scale τ, the centered form has the easier geometry; when the prior
+dominates (few observations, or an effect shrunk towards zero), the non-centered
 form avoids the funnel between β and τ (Betancourt & Girolami 2015). The rule
 here compares, for each R2D2 component, the prior variance φ_k W / s_k at the
 prior's centre with the variance the likelihood leaves, 1 / (n_k w s_k) — n_k
@@ -12,24 +12,24 @@ average per level for a group column), w the Fisher information per observation
 at the response mean, s_k the column's scale — and centres a term when the mean
 shrinkage of its columns is below :data:`CENTRE_BELOW` (0.4) and none of its
 columns is off-scale (root mean square above :data:`CENTRED_MAX_MAGNITUDE`, e.g.
-a raw altitude in metres, whose centred coefficient the sampler cannot start or
-adapt: every draw diverged on lme4's grouseticks with ``HEIGHT`` centred).
+a raw altitude in metres, whose centered coefficient the sampler cannot start or
+adapt: every draw diverged on lme4's grouseticks with ``HEIGHT`` centered).
 
 A third condition looks at the scale the coefficient can reach in the posterior
 rather than at the prior's centre: a population column whose working
 least-squares |t| (:func:`signal_strength`) is below :data:`SIGNAL_BELOW` (3)
 has no clear effect, so the posterior of its share φ_k reaches towards 0, where
-the prior pins the coefficient more tightly than the data and a centred
-coefficient meets the funnel. Such a term stays non-centred.
+the prior pins the coefficient more tightly than the data and a centered
+coefficient meets the funnel. Such a term stays non-centered.
 
 The thresholds come from measurements (``benchmarks/sampling.py``,
 ``benchmarks/robustness.py`` and the real data sets): on the simulated Poisson,
 logistic and random-slope data every term has shrinkage below 0.29 and the rule's
-choice gave 3.5-6.4 times the ESS per second of non-centring everything; 1,000
+choice gave 3.5-6.4 times the ESS per second of non-centering everything; 1,000
 Poisson groups of 10 observations (shrinkage 0.37) gave a minimum bulk ESS of 83
-centred against 22 non-centred; on grouseticks the location effects (shrinkage
-0.47) mixed badly centred (bulk ESS 10-55 against 250-370). Before the signal
-condition, centred null predictors diverged in 12 of 20 seeds on the Poisson
+centered against 22 non-centered; on grouseticks the location effects (shrinkage
+0.47) mixed badly centered (bulk ESS 10-55 against 250-370). Before the signal
+condition, centered null predictors diverged in 12 of 20 seeds on the Poisson
 benchmark data and in 20 of 20 on a sparse-count Poisson GLMM with three null
 predictors; with it and ``target_accept=0.95`` (the default), in none of 20 on
 either (``benchmarks/results/robustness.md``).
@@ -45,12 +45,12 @@ __all__ = [
     "CENTRED_MAX_MAGNITUDE",
     "CENTRE_BELOW",
     "SIGNAL_BELOW",
-    "noncentred_terms",
+    "noncentered_terms",
     "shrinkage",
     "signal_strength",
 ]
 
-#: A term is centred when the mean shrinkage of its columns is below this.
+#: A term is centered when the mean shrinkage of its columns is below this.
 CENTRE_BELOW = 0.4
 #: ... and when no column's root mean square exceeds this.
 CENTRED_MAX_MAGNITUDE = 2.0
@@ -76,7 +76,7 @@ def signal_strength(
 
     A cheap, family-free measure of how far the data put a coefficient from zero: a
     column whose |t| is small leaves its share φ_k free to collapse towards 0, where a
-    centred coefficient meets the funnel. Columns the regression cannot separate
+    centered coefficient meets the funnel. Columns the regression cannot separate
     (collinear ones: every column then) get ``inf``: no evidence either way. ``weights`` (a binomial
     row's trials) weight the rows.
 
@@ -107,25 +107,25 @@ def signal_strength(
     return np.where(np.isfinite(t), t, np.inf)
 
 
-def noncentred_terms(
+def noncentered_terms(
     terms: Sequence[str],
     shares: np.ndarray,
     information: np.ndarray,
     magnitudes: np.ndarray | None = None,
     signal: np.ndarray | None = None,
 ) -> dict[str, bool]:
-    """Per term: centred when its columns' mean shrinkage is below :data:`CENTRE_BELOW`.
+    """Per term: centered when its columns' mean shrinkage is below :data:`CENTRE_BELOW`.
 
     ``shares`` are the prior variances of the columns (φ_k W / s_k at the prior's centre),
     ``information`` the Fisher information of each column's coefficient, ``signal``
     the :func:`signal_strength` of each column (``inf`` where not measured): a term
-    with a column below :data:`SIGNAL_BELOW` stays non-centred.
+    with a column below :data:`SIGNAL_BELOW` stays non-centered.
     """
     ratio = shrinkage(np.asarray(shares), np.asarray(information))
     if magnitudes is None:
         magnitudes = np.ones(len(ratio))
-    # An off-scale column (a raw altitude in metres) gives its centred coefficient a scale
-    # far from 1: start and adaptation fail. Standardising it (scale(x)) lets it be centred.
+    # An off-scale column (a raw altitude in metres) gives its centered coefficient a scale
+    # far from 1: start and adaptation fail. Standardising it (scale(x)) lets it be centered.
     ratio = np.where(np.asarray(magnitudes) > CENTRED_MAX_MAGNITUDE, np.inf, ratio)
     if signal is not None:
         # The posterior of a weak column's share reaches towards 0: the prior then pins

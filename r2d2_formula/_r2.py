@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from r2d2_formula.errors import FamilyError, UnsupportedError
-from r2d2_formula.links import LINKS, LatentLink
+from r2d2_formula._errors import FamilyError, UnsupportedError
+from r2d2_formula._links import LINKS, LatentLink
 
 __all__ = [
     "NUMPY",
@@ -171,7 +171,7 @@ class FamilyR2:
 
         Examples
         --------
-        >>> from r2d2_formula.r2 import Poisson
+        >>> from r2d2_formula._r2 import Poisson
         >>> round(float(Poisson().r2(1.0, 0.0, {})), 4)
         0.7391
         """
@@ -186,7 +186,7 @@ class FamilyR2:
         raise NotImplementedError
 
     def link_of_mean(self, mean: float, theta: dict[str, Any]) -> float:
-        """The link of a response mean: where the intercept's prior is centred."""
+        """The link of a response mean: where the intercept's prior is centered."""
         raise NotImplementedError
 
 
@@ -258,8 +258,8 @@ class PoissonOffset(FamilyR2):
     def from_offsets(cls, offsets: np.ndarray) -> PoissonOffset:
         """The family for these per-observation offsets (on the log scale)."""
         offsets = np.asarray(offsets, dtype=float)
-        centred = offsets - offsets.mean()
-        log_m = [float(special.logsumexp(k * centred) - math.log(centred.size)) for k in (1, 2)]
+        centered = offsets - offsets.mean()
+        log_m = [float(special.logsumexp(k * centered) - math.log(centered.size)) for k in (1, 2)]
         return cls(float(offsets.mean()), *log_m)
 
     def logit_r2(self, W, beta0, theta, ops):
@@ -645,10 +645,10 @@ def _variance_rate(log_x: Any, log_density: Any, dz: Any, log_w: np.ndarray, ops
     top = _column(ops.max(log_x, axis=-1), ops)
     weights = np.exp(log_w)
     scaled = ops.exp(log_x - top)
-    centred = scaled - _column((weights * scaled).sum(axis=-1), ops)
+    centered = scaled - _column((weights * scaled).sum(axis=-1), ops)
     # d Var x / dW = 2 Σ w (x − E x) ∂x/∂W; numerator and denominator both scaled by e^top.
-    numerator = 2.0 * (weights * centred * ops.exp(log_density - top) * dz).sum(axis=-1)
-    return numerator / ops.maximum((weights * centred**2).sum(axis=-1), _FLOOR)
+    numerator = 2.0 * (weights * centered * ops.exp(log_density - top) * dz).sum(axis=-1)
+    return numerator / ops.maximum((weights * centered**2).sum(axis=-1), _FLOOR)
 
 
 def _latent_side(

@@ -27,7 +27,7 @@ class Link:
 
     Examples
     --------
-    >>> from r2d2_formula.links import LINKS
+    >>> from r2d2_formula._links import LINKS
     >>> round(LINKS["log"].link(1.0), 6), round(float(LINKS["log"].inverse(0.0)), 6)
     (0.0, 1.0)
     """
@@ -35,7 +35,7 @@ class Link:
     name: str
 
     def link(self, mean: float) -> float:
-        """g(mean): where the intercept's prior is centred for a response with this mean."""
+        """g(mean): where the intercept's prior is centered for a response with this mean."""
         raise NotImplementedError
 
     def inverse(self, eta: Any) -> Any:

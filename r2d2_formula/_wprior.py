@@ -4,7 +4,7 @@ Each prior answers two questions about W given the intercept β₀ and the
 family parameters θ:
 
 * ``logp(W, beta0, theta)`` — the log-density of W, written with the
-  :mod:`r2d2_formula.r2` ops so it serves both PyTensor (inside the model, where
+  :mod:`r2d2_formula._r2` ops so it serves both PyTensor (inside the model, where
   NUTS needs it differentiable) and NumPy (for checks);
 * ``random(beta0, theta, rng, size)`` — independent draws, for prior
   predictive sampling.
@@ -24,15 +24,15 @@ import numpy as np
 from scipy import special
 from scipy.optimize import elementwise
 
-from r2d2_formula.r2 import NUMPY, FamilyR2
+from r2d2_formula._r2 import NUMPY, FamilyR2
 
-__all__ = ["ExactW", "LinearW", "solve_w"]
+__all__ = ["ExactW", "LinearW", "log_beta_pdf_from_logit", "log_w_guess", "solve_w"]
 
 #: Bracket on log W for root-finding: W from e^-700 to e^700 is finite in float64.
 _LOG_W_LIMIT = 700.0
 
 
-def _log_beta_pdf_from_logit(logit_r: Any, a: float, b: float, ops: SimpleNamespace) -> Any:
+def log_beta_pdf_from_logit(logit_r: Any, a: float, b: float, ops: SimpleNamespace) -> Any:
     """log of r^a (1 − r)^b / B(a, b) with r = sigmoid(logit_r), without forming r."""
     return -a * ops.softplus(-logit_r) - b * ops.softplus(logit_r) - float(special.betaln(a, b))
 
@@ -47,7 +47,7 @@ class ExactW:
     Examples
     --------
     >>> import numpy as np
-    >>> from r2d2_formula.r2 import Gaussian
+    >>> from r2d2_formula._r2 import Gaussian
     >>> prior = ExactW(Gaussian(), a=1.0, b=1.0)
     >>> draws = prior.random(0.0, {"sigma": 1.0}, np.random.default_rng(0), size=5)
     >>> r2 = Gaussian().r2(draws, 0.0, {"sigma": 1.0})
@@ -62,7 +62,7 @@ class ExactW:
     def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
         """Log-density of W; ``ops`` must be PyTensor's (see ``FamilyR2.logit_r2_and_slope``)."""
         logit_r, slope = self.family.logit_r2_and_slope(W, beta0, theta, ops)
-        return _log_beta_pdf_from_logit(logit_r, self.a, self.b, ops) + ops.log(slope)
+        return log_beta_pdf_from_logit(logit_r, self.a, self.b, ops) + ops.log(slope)
 
     def random(
         self, beta0: Any, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
@@ -110,7 +110,7 @@ def solve_w(family: FamilyR2, logit_target: Any, beta0: Any, theta: dict[str, An
 
     Examples
     --------
-    >>> from r2d2_formula.r2 import Poisson
+    >>> from r2d2_formula._r2 import Poisson
     >>> w = solve_w(Poisson(), 0.0, 0.0, {})
     >>> round(float(Poisson().r2(w, 0.0, {})), 12)
     0.5

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from r2d2_formula.errors import ArgumentError
+from r2d2_formula._errors import ArgumentError
 
 __all__ = ["EXAMPLES", "Example", "load"]
 
@@ -69,7 +69,7 @@ def load(name: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from r2d2_formula.datasets import load
+    >>> from r2d2_formula._datasets import load
     >>> load("cbpp").shape
     (56, 4)
     """

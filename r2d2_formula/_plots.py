@@ -3,7 +3,7 @@
 * :func:`plot_r2` — prior and posterior of R² with the target Beta density;
 * :func:`plot_phi` — φ shares per component as interval plots, with the prior mean;
 * :func:`plot_ppc` — a posterior predictive check of the response's distribution;
-* :func:`plot_prior_predictive` — the R² prior beside the response's prior predictive;
+* :func:`prior_predictive_figure` — the R² prior beside the response's prior predictive;
 * :func:`plot_sensitivity` — posteriors under power-scaled prior and likelihood.
 """
 
@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from r2d2_formula import checks
-
-__all__ = ["plot_phi", "plot_ppc", "plot_prior_predictive", "plot_r2", "plot_sensitivity"]
+__all__ = ["plot_phi", "plot_ppc", "plot_r2", "plot_sensitivity", "prior_predictive_figure"]
 
 PRIOR_COLOR = "0.6"
 POSTERIOR_COLOR = "C0"
@@ -158,45 +156,14 @@ def _density_panel(
     ax.set_ylabel("empirical CDF")
 
 
-def plot_prior_predictive(
-    model: Any,
-    draws: int = 500,
-    random_seed: Any = None,
-    prior: Any = None,
-    n_lines: int = 50,
+def prior_predictive_figure(
+    model: Any, prior: Any, rng: np.random.Generator, n_lines: int = 50
 ) -> Any:
-    """The R² prior beside the prior predictive distribution of the response, with the data.
+    """The figure of :func:`r2d2_formula.plot_prior_predictive` from draws already made.
 
-    Left: prior draws of R² (R²/R²max for bounded families) and the target Beta density.
-    Right: the response on its own scale — empirical CDFs of ``n_lines`` prior predictive
-    data sets against the observed one (proportions k/n for binomial responses, a
-    symmetric-log axis for counts and a log axis for gamma), or, for a binary response,
-    the prior predictive distribution of the share of ones with the observed share.
-
-    Parameters
-    ----------
-    model : Model or FitResult
-        The model (fitted or not).
-    draws : int
-        Prior draws (default 500), when ``prior`` is not given.
-    random_seed : int or numpy Generator, optional
-        Seed of the prior draws and of the replicates shown.
-    prior : xarray.DataTree, optional
-        Draws from :func:`r2d2_formula.prior_predictive` to plot instead of new ones.
-
-    Examples
-    --------
-    >>> import pandas as pd, r2d2_formula as rf
-    >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
-    >>> fig = rf.plot_prior_predictive(rf.Model("y ~ x", data, family="poisson"), draws=50,
-    ...                                random_seed=1)
-    >>> [ax.get_xlabel() for ax in fig.axes]
-    ['R²', 'response']
+    ``prior`` holds the groups ``prior`` and ``prior_predictive`` of
+    :func:`r2d2_formula.prior_predictive`; ``rng`` picks the replicates shown.
     """
-    model = getattr(model, "model", model)  # a FitResult's model
-    rng = np.random.default_rng(random_seed)
-    if prior is None:
-        prior = checks.prior_predictive(model, draws=draws, random_seed=rng)
     fig, (left, right) = _figure(10.0, 4.0, columns=2)
     relative = "R2_relative" in prior["prior"]
     r2 = np.asarray(prior["prior"]["R2_relative" if relative else "R2"]).reshape(-1)
@@ -237,22 +204,15 @@ def plot_prior_predictive(
     return fig
 
 
-def plot_sensitivity(
-    result: Any, var_names: list[str] | None = None, prior_terms: list[str] | str | None = None
-) -> Any:
+def plot_sensitivity(tree: Any, names: list[str], terms: list[str]) -> Any:
     """Each variable's posterior under the power-scaled prior and likelihood (arviz_plots).
 
-    Wraps ``arviz_plots.plot_psense_dist`` on the fit's log densities, power-scaling the
-    same prior terms as :meth:`FitResult.sensitivity`. Returns the matplotlib figure.
+    Wraps ``arviz_plots.plot_psense_dist`` on a fit's log densities (``tree``, from
+    :meth:`FitResult.log_densities`), for the variables ``names``, power-scaling the prior
+    terms ``terms``. Returns the matplotlib figure.
     """
     import arviz_plots
 
-    tree = result.log_densities()
-    model = result.model
-    names = var_names or [
-        name for name in ("R2", "W", *model.plan.family.theta) if name in tree.posterior
-    ]
-    terms = checks._prior_terms(model, prior_terms)
     # arviz_stats stacks the power-scaled posteriors along a dimension named "alpha", which
     # clashes with the family parameter alpha (negativebinomial, gamma): show it as "α".
     if "alpha" in tree.posterior:

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import prior as _prior
-from r2d2_formula.errors import DataError, R2D2Error
-from r2d2_formula.families import FAMILIES
-from r2d2_formula.links import LINKS
-from r2d2_formula.model import DEFAULT_FIT
+from r2d2_formula import _prior as _prior
+from r2d2_formula._errors import DataError, R2D2Error
+from r2d2_formula._families import FAMILIES
+from r2d2_formula._links import LINKS
+from r2d2_formula._model import DEFAULT_FIT
 
 __all__ = ["main"]
 
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from r2d2_formula.datasets import EXAMPLES, load
+    from r2d2_formula._datasets import EXAMPLES, load
 
     example = EXAMPLES["cbpp"]
     print(f"Demo: {example.description}")
@@ -136,7 +136,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from r2d2_formula.prior import R2D2
+    from r2d2_formula._prior import R2D2
 
     data = read_csv(args.data)
     prior = R2D2(

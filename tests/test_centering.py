@@ -1,12 +1,12 @@
-"""The centring rule: terms centred only where the data dominate the prior."""
+"""The centering rule: terms centered only where the data dominate the prior."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import r2d2_formula as rf
-from r2d2_formula.centring import SIGNAL_BELOW, noncentred_terms, shrinkage, signal_strength
-from r2d2_formula.datasets import load
+from r2d2_formula._centering import SIGNAL_BELOW, noncentered_terms, shrinkage, signal_strength
+from r2d2_formula._datasets import load
 
 
 def test_shrinkage_is_the_prior_share_of_precision():
@@ -16,18 +16,18 @@ def test_shrinkage_is_the_prior_share_of_precision():
 
 def test_terms_follow_the_mean_shrinkage_of_their_columns():
     terms, shares = ["a", "a", "b", "c"], np.array([1.0, 1.0, 0.01, 1.0])
-    # Shrinkage a: 0.1 and 0.33, mean 0.22 -> centred; b: 0.99 and c: 0.5 -> non-centred.
-    decided = noncentred_terms(terms, shares, np.array([9.0, 2.0, 1.0, 1.0]))
+    # Shrinkage a: 0.1 and 0.33, mean 0.22 -> centered; b: 0.99 and c: 0.5 -> non-centered.
+    decided = noncentered_terms(terms, shares, np.array([9.0, 2.0, 1.0, 1.0]))
     assert decided == {"a": False, "b": True, "c": True}
 
 
-def test_off_scale_columns_stay_non_centred():
+def test_off_scale_columns_stay_non_centered():
     terms, shares, information = ["a", "b"], np.array([1.0, 1.0]), np.array([99.0, 99.0])
-    assert noncentred_terms(terms, shares, information, np.array([1.0, 2.0])) == {
+    assert noncentered_terms(terms, shares, information, np.array([1.0, 2.0])) == {
         "a": False,
         "b": False,
     }
-    assert noncentred_terms(terms, shares, information, np.array([1.0, 2.5]))["b"] is True
+    assert noncentered_terms(terms, shares, information, np.array([1.0, 2.5]))["b"] is True
 
 
 def test_signal_strength_is_the_t_statistic_of_the_correlation():
@@ -59,14 +59,14 @@ def test_signal_strength_of_collinear_columns_is_no_evidence():
     assert np.all(np.isinf(signal_strength(np.hstack([x, 2 * x]), y)))
 
 
-def test_weak_columns_keep_their_term_non_centred():
-    """A null predictor's share can collapse: its term stays non-centred, whatever the shrinkage."""
+def test_weak_columns_keep_their_term_non_centered():
+    """A null predictor's share can collapse: its term stays non-centered, whatever the shrinkage."""
     terms, shares, information = ["a", "b", "b"], np.ones(3), np.full(3, 1e4)
     signal = np.array([SIGNAL_BELOW + 1, SIGNAL_BELOW + 1, SIGNAL_BELOW - 1])
-    assert noncentred_terms(terms, shares, information, signal=signal) == {"a": False, "b": True}
+    assert noncentered_terms(terms, shares, information, signal=signal) == {"a": False, "b": True}
 
 
-def test_null_predictors_of_simulated_poisson_data_are_non_centred():
+def test_null_predictors_of_simulated_poisson_data_are_non_centered():
     rng = np.random.default_rng(1)
     data = pd.DataFrame(rng.normal(size=(600, 3)), columns=["x1", "x2", "x3"])
     data["g"] = [f"g{i}" for i in rng.integers(0, 30, 600)]
@@ -78,8 +78,8 @@ def test_null_predictors_of_simulated_poisson_data_are_non_centred():
 @pytest.mark.parametrize(
     ("name", "formula", "family", "expected"),
     [
-        # 10 readings per subject: the subject intercepts are centred; Days (0-9, root mean
-        # square 5.3) is off-scale, so its coefficient and slopes stay non-centred.
+        # 10 readings per subject: the subject intercepts are centered; Days (0-9, root mean
+        # square 5.3) is off-scale, so its coefficient and slopes stay non-centered.
         (
             "sleepstudy",
             "Reaction ~ Days + (Days|Subject)",

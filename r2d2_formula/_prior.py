@@ -1,8 +1,8 @@
 """The R2D2 prior specification: what the user believes, validated, with no PyMC.
 
 ``R2D2`` only records and checks the user's choices. Turning them into PyMC
-variables is the job of :mod:`r2d2_formula.inject` and :mod:`r2d2_formula.wprior`;
-the logistic-normal shares are described in :mod:`r2d2_formula.shares`.
+variables is the job of :mod:`r2d2_formula._bambi` and :mod:`r2d2_formula._wprior`;
+the logistic-normal shares are described in :mod:`r2d2_formula._shares`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from r2d2_formula import _html
-from r2d2_formula.errors import PriorError, did_you_mean
-from r2d2_formula.shares import SHARES, LogisticNormal
+from r2d2_formula._errors import PriorError, did_you_mean
+from r2d2_formula._shares import SHARES, LogisticNormal
 
 __all__ = ["METHODS", "R2D2"]
 

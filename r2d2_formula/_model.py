@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import _html, _validation, inject
-from r2d2_formula.design import Design
-from r2d2_formula.errors import DataError, describe_rows
-from r2d2_formula.formula import CONTRASTS, FormulaSpec, caller_namespace, evaluate, parse
-from r2d2_formula.prior import R2D2
+from r2d2_formula import _bambi, _html, _validate
+from r2d2_formula._design import Design
+from r2d2_formula._errors import ArgumentError, DataError, describe_rows
+from r2d2_formula._formula import CONTRASTS, FormulaSpec, caller_namespace, evaluate, parse
+from r2d2_formula._prior import R2D2
 
 __all__ = ["DEFAULT_FIT", "Model", "design"]
 
@@ -50,10 +50,10 @@ class Model:
     link : str, optional
         Link function; the family's canonical one by default (log for gamma).
     noncentered : {"auto", True, False}
-        Write coefficients and group effects as themselves (centred) or as
-        standard normals times their SD (non-centred). ``"auto"`` (default)
+        Write coefficients and group effects as themselves (centered) or as
+        standard normals times their SD (non-centered). ``"auto"`` (default)
         centres each term whose data dominate its prior (mean shrinkage below
-        0.4, see :mod:`r2d2_formula.centring`): population coefficients almost
+        0.4, see :mod:`r2d2_formula._centering`): population coefficients almost
         always, group terms with enough data per level. True or False applies
         one choice to every term. The README's "Sampling defaults" gives the
         measurements behind the rule.
@@ -63,7 +63,7 @@ class Model:
         function defined in a notebook can be called in a formula.
     priors : mapping, optional
         Your own priors for the intercept (``"Intercept"``, on the link scale, of
-        the centred design) and the family parameters (``"sigma"``, ``"alpha"``,
+        the centered design) and the family parameters (``"sigma"``, ``"alpha"``,
         ``"psi"``), as ``bambi.Prior`` objects, e.g.
         ``{"Intercept": bmb.Prior("Normal", mu=0, sigma=2.5)}``. By default the
         intercept's prior is Normal(g(mean response), 2.5) (2.5 response SDs for the
@@ -99,25 +99,25 @@ class Model:
         namespace: Mapping[str, Any] | None = None,
         priors: Mapping[str, Any] | None = None,
     ) -> None:
-        family_, link_ = _validation.check_family(family, link)
-        prior = _validation.check_prior(prior)
-        noncentered = _validation.check_noncentered(noncentered)
+        family_, link_ = _validate.check_family(family, link)
+        prior = _validate.check_prior(prior)
+        noncentered = _validate.check_noncentered(noncentered)
         spec = formula if isinstance(formula, FormulaSpec) else parse(formula)
-        priors = _validation.check_priors(priors, spec, family_, link_)
-        data = _validation.check_data(data)
+        priors = _validate.check_priors(priors, spec, family_, link_)
+        data = _validate.check_data(data)
         user = caller_namespace() if namespace is None else dict(namespace)
         # Bambi's own functions first, the caller's names over them, as in Bambi.
-        full = {**CONTRASTS, **inject.bambi_namespace(), **user}
-        _validation.check_response_call(spec)
-        _validation.check_terms(spec)
-        _validation.check_columns(spec, data, full)
-        _validation.check_raw_response(spec, family_, data)
+        full = {**CONTRASTS, **_bambi.bambi_namespace(), **user}
+        _validate.check_response_call(spec)
+        _validate.check_terms(spec)
+        _validate.check_columns(spec, data, full)
+        _validate.check_raw_response(spec, family_, data)
         evaluated = evaluate(spec, data, full)
-        _validation.check_design(spec, family_, evaluated, data.index)
+        _validate.check_design(spec, family_, evaluated, data.index)
         self.spec = spec
         self.formula = spec.source
         self.family = family_.name
-        #: The :class:`~r2d2_formula.families.Family` object: domain, links, R².
+        #: The :class:`~r2d2_formula._families.Family` object: domain, links, R².
         self.response_family = family_
         self.noncentered = noncentered
         self.prior = prior
@@ -125,7 +125,7 @@ class Model:
         self.namespace = user
         #: The user's own priors (intercept, family parameters), as Bambi priors.
         self.priors = priors
-        self.bambi_model, self.plan = inject.build_bambi_model(
+        self.bambi_model, self.plan = _bambi.build_bambi_model(
             spec,
             data,
             family_,
@@ -138,9 +138,52 @@ class Model:
         )
 
     @property
+    def settings(self) -> dict[str, Any]:
+        """The constructor's arguments that define this model, as :meth:`replace` passes them.
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> sorted(rf.Model("y ~ x", data, family="poisson").settings)
+        ['data', 'family', 'formula', 'link', 'namespace', 'noncentered', 'prior', 'priors']
+        """
+        return {
+            "formula": self.spec,
+            "data": self.data,
+            "family": self.family,
+            "prior": self.prior,
+            "link": self.link,
+            "noncentered": self.noncentered,
+            "namespace": self.namespace,
+            "priors": self.priors,
+        }
+
+    def replace(self, **changes: Any) -> Model:
+        """A new model with the same settings as this one except ``changes``.
+
+        Any argument of :class:`Model` can be changed; the result is validated and built
+        as if it were constructed directly.
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> model = rf.Model("y ~ x", data, family="poisson")
+        >>> model.replace(prior=rf.R2D2(a=2, b=5)).prior.b
+        5.0
+        """
+        unknown = sorted(set(changes) - set(self.settings))
+        if unknown:
+            raise ArgumentError(
+                f"Model.replace() got {unknown}; it changes only {sorted(self.settings)}."
+            )
+        return Model(**{**self.settings, **changes})
+
+    @property
     def design(self) -> Design:
-        """The :class:`~r2d2_formula.design.Design`: the data as the fitted model sees them."""
-        return inject.read_design(self.bambi_model, self.plan, self.formula)
+        """The :class:`~r2d2_formula._design.Design`: the data as the fitted model sees them."""
+        return _bambi.read_design(self.bambi_model, self.plan, self.formula)
 
     @property
     def components(self) -> list[str]:
@@ -170,7 +213,7 @@ class Model:
         >>> sorted(v for v in idata.posterior.data_vars if v in ("R2", "W", "phi"))
         ['R2', 'W', 'phi']
         """
-        settings = _validation.check_sampler({**DEFAULT_FIT, **kwargs})
+        settings = _validate.check_sampler({**DEFAULT_FIT, **kwargs})
         if settings["inference_method"] == "nutpie":
             settings["inference_method"] = self._nutpie_or_pymc()
         if settings["inference_method"] == "pymc":
@@ -184,7 +227,7 @@ class Model:
     def _nutpie_or_pymc(self) -> str:
         # nutpie joins dimension names with commas and splits them again, so a term
         # such as poly(x, 2), whose dimension is "poly(x, 2)_dim", breaks its output.
-        commas = [name for name in inject.dimension_names(self.bambi_model) if "," in name]
+        commas = [name for name in _bambi.dimension_names(self.bambi_model) if "," in name]
         if not commas:
             return "nutpie"
         warnings.warn(
@@ -210,10 +253,10 @@ class Model:
         ``sample_new_levels = "uncertainty"``). An unseen level of a categorical
         *predictor* raises :class:`DataError`.
         """
-        kind = _validation.check_kind(kind)
+        kind = _validate.check_kind(kind)
         new_data, rows = None, None
         if data is not None:
-            new_data = _validation.check_new_data(self.spec, self.data, data)
+            new_data = _validate.check_new_data(self.spec, self.data, data)
             rows = len(new_data)
             new_data = _with_every_fixed_level(new_data, self.data, self.spec.fixed_levels)
         with warnings.catch_warnings():
@@ -233,15 +276,15 @@ class Model:
                 raise DataError(f"cannot predict for the new data: {err}") from err
         target = idata if inplace else out
         if rows is not None and rows < len(new_data):
-            inject.keep_observations(target, rows)
+            _bambi.keep_observations(target, rows)
             new_data = new_data.iloc[:rows]
         _check_finite_predictions(self.bambi_model, target, kind, new_data)
         return out
 
     def _repr_html_(self) -> str:
-        centred = dict(self.plan.noncentered)
+        centered = dict(self.plan.noncentered)
         rows = [
-            [c.name, c.term, c.kind, c.scale, "non-centred" if centred[c.term] else "centred"]
+            [c.name, c.term, c.kind, c.scale, "non-centered" if centered[c.term] else "centered"]
             for c in self.plan.components
         ]
         lines = [
@@ -280,7 +323,7 @@ def _with_every_fixed_level(
 
 def _check_finite_predictions(model: Any, idata: Any, kind: str, new_data: Any) -> None:
     """A prediction that overflowed is an error naming the rows, never a silent NaN."""
-    values = inject.prediction_draws(model, idata, kind)
+    values = _bambi.prediction_draws(model, idata, kind)
     bad = ~np.isfinite(values).all(axis=0)
     if bad.any():
         index = pd.RangeIndex(bad.size) if new_data is None else new_data.index

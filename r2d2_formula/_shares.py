@@ -17,7 +17,7 @@ component as the reference,
 
     log(φ_k / φ_K) = y_k − y_K ~ Normal(C m, C Σ Cᵀ),   C = [I | −1],
 
-non-centred: log-ratios = C m + L z with z ~ Normal(0, I) and L L' = C Σ Cᵀ. That is
+non-centered: log-ratios = C m + L z with z ~ Normal(0, I) and L L' = C Σ Cᵀ. That is
 the GDR2 paper's logistic-normal with mean C m and covariance C Σ Cᵀ; give those
 directly with :meth:`LogisticNormal.from_alr`.
 
@@ -29,7 +29,7 @@ logistic-normal with independent log-weights of those moments,
 closest to the Dirichlet in Kullback–Leibler divergence KL(Dirichlet ‖ logistic-normal)
 (moment matching of the log-ratios; Aitchison 1986; the GDR2 paper's approximation).
 
-Nothing here imports PyMC: :mod:`r2d2_formula.inject` makes the variables.
+Nothing here imports PyMC: :mod:`r2d2_formula._bambi` makes the variables.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from r2d2_formula.errors import PriorError, did_you_mean
+from r2d2_formula._errors import PriorError, did_you_mean
 
 __all__ = ["SHARES", "ALRShares", "LogisticNormal", "alr_shares"]
 

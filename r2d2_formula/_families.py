@@ -2,7 +2,7 @@
 
 A :class:`Family` knows everything the package needs about a Bambi family:
 which responses it accepts (its :class:`ResponseDomain`), its default and
-allowed links, how to build its R² calculator (:mod:`r2d2_formula.r2`), and
+allowed links, how to build its R² calculator (:mod:`r2d2_formula._r2`), and
 where and how wide the intercept's prior is. Other modules ask the object and
 never branch on a family's name; :data:`FAMILIES` is the one place that
 defines each default.
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula import r2 as R
-from r2d2_formula.errors import (
+from r2d2_formula import _r2 as R
+from r2d2_formula._errors import (
     SHOWN,
     DataError,
     FamilyError,
@@ -26,7 +26,7 @@ from r2d2_formula.errors import (
     describe_rows,
     did_you_mean,
 )
-from r2d2_formula.links import CLOGLOG, IDENTITY, LINKS, LOG, LOGIT, PROBIT, Link
+from r2d2_formula._links import CLOGLOG, IDENTITY, LINKS, LOG, LOGIT, PROBIT, Link
 
 __all__ = ["FAMILIES", "INTERCEPT_SD", "Family", "ResponseDomain", "get_family", "family_r2"]
 
@@ -41,7 +41,7 @@ class ResponseDomain:
 
     ``check`` receives the evaluated response (one column, or successes and
     trials for a binomial) with the data's row labels, and raises
-    :class:`~r2d2_formula.errors.DataError` naming the rows at fault.
+    :class:`~r2d2_formula._errors.DataError` naming the rows at fault.
     """
 
     description: str
@@ -230,7 +230,7 @@ class Family:
 
     Examples
     --------
-    >>> from r2d2_formula.families import get_family
+    >>> from r2d2_formula._families import get_family
     >>> family = get_family("bernoulli")
     >>> family.default_link.name, [link.name for link in family.links]
     ('logit', ['logit', 'probit', 'cloglog'])
@@ -335,7 +335,7 @@ def family_r2(family: str, link: str | None = None, trials: float = 1.0) -> R.Fa
 
     Examples
     --------
-    >>> from r2d2_formula.families import family_r2
+    >>> from r2d2_formula._families import family_r2
     >>> family_r2("bernoulli", "probit").link
     'probit'
     """
