@@ -18,6 +18,7 @@ from r2d2_formula._criticism import (
     plot_prior_predictive,
     prior_predictive,
 )
+from r2d2_formula._datasets import load_dataset
 from r2d2_formula._design import Design
 from r2d2_formula._errors import (
     ArgumentError,
@@ -42,31 +43,32 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "R2D2",
     "ArgumentError",
     "DataError",
+    "Design",
     "FamilyError",
     "FitResult",
-    "LogisticNormal",
-    "SamplingWarning",
     "FormulaError",
+    "FormulaSpec",
+    "GroupTerm",
+    "LogisticNormal",
     "Model",
+    "ParetoKWarning",
     "PriorError",
+    "R2D2",
     "R2D2Error",
+    "SamplingWarning",
+    "Selection",
     "UnsupportedError",
     "__version__",
+    "compare",
+    "design",
     "fit",
     "fit_gbp",
     "implied_prior",
     "implied_r2",
-    "design",
-    "Design",
+    "load_dataset",
     "parse",
-    "FormulaSpec",
-    "GroupTerm",
-    "ParetoKWarning",
-    "Selection",
-    "compare",
     "plot_prior_predictive",
     "prior_predictive",
 ]

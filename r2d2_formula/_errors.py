@@ -9,7 +9,12 @@ for bad values, ``NotImplementedError`` for unsupported combinations).
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ArgumentError",
@@ -56,7 +61,7 @@ class ArgumentError(R2D2Error, ValueError):
 SHOWN = 5
 
 
-def describe_rows(index: Any, bad: Any) -> str:
+def describe_rows(index: pd.Index, bad: np.ndarray) -> str:
     """``"row(s) [3, 7]"``: the labels of the first offending rows, ``...`` if there are more.
 
     Examples

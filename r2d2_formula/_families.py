@@ -263,17 +263,17 @@ class Family:
         """The R² calculator under ``link``, with the trials and offsets of the data."""
         if offsets is None:
             return self.make_r2(link, trials)
-        self.check_offsets()
-        return self.offsets_r2(np.asarray(offsets, dtype=float))
+        return self.check_offsets()(np.asarray(offsets, dtype=float))
 
-    def check_offsets(self) -> None:
-        """Refuse offsets where this family's R² with offsets has no implementation."""
+    def check_offsets(self) -> Callable[[np.ndarray], R.FamilyR2]:
+        """The R² with offsets; refused where this family's has no implementation."""
         if self.offsets_r2 is None:
             raise UnsupportedError(
                 f"offsets are supported for the poisson family only; the R² of a "
                 f"{self.name!r} model with offsets has no implementation here, and no "
                 "approximation is substituted silently."
             )
+        return self.offsets_r2
 
     def intercept_prior(
         self, response: np.ndarray, family_r2: R.FamilyR2, theta: dict[str, float]

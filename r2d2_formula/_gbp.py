@@ -44,6 +44,7 @@ from scipy import optimize, special
 from r2d2_formula._errors import FamilyError, PriorError, R2D2Error
 from r2d2_formula._families import family_r2
 from r2d2_formula._r2 import NUMPY, FamilyR2
+from r2d2_formula._types import Tensor
 from r2d2_formula._wprior import log_beta_pdf_from_logit, solve_w
 
 __all__ = [
@@ -81,14 +82,14 @@ LOG_W_STEP = 1e-4
 #: default at x0 = 0 is 0.00025, too small to leave a shallow region), and the tolerances
 #: put the parameters to ~1e-7 relative, far below anything that changes the density.
 _SIMPLEX_STEP = 0.5
-_NM_OPTIONS = {"xatol": 1e-7, "fatol": 1e-12, "maxiter": 20_000, "maxfev": 40_000}
+_NM_OPTIONS: dict[str, Any] = {"xatol": 1e-7, "fatol": 1e-12, "maxiter": 20_000, "maxfev": 40_000}
 
 #: Cap on log(p_GBP / p_W) inside the objective, so a wild trial point costs a huge but
 #: finite value (exp(300)² is still a float) and never NaN.
 _LOG_RATIO_CAP = 300.0
 
 
-def _gbp_logpdf_log_w(log_w: Any, a: float, b: float, c: float, log_d: float) -> np.ndarray:
+def _gbp_logpdf_log_w(log_w: Tensor, a: float, b: float, c: float, log_d: float) -> np.ndarray:
     """GBP log-density at log w (for w > 0), with log(1 + (w/d)^c) as a softplus."""
     x = np.asarray(log_w, dtype=float) - log_d
     return (
@@ -147,13 +148,13 @@ class GeneralizedBetaPrime:
         for name in ("a", "b", "c", "d"):
             object.__setattr__(self, name, _positive(name, getattr(self, name)))
 
-    def _x(self, w: Any) -> np.ndarray:
+    def _x(self, w: Tensor) -> np.ndarray:
         """c log(w/d); −inf at w = 0 (w < 0 is masked by the callers)."""
         w = np.asarray(w, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.c * (np.log(w) - math.log(self.d))
 
-    def logpdf(self, w: Any) -> np.ndarray:
+    def logpdf(self, w: Tensor) -> np.ndarray:
         """Log-density at ``w``: −inf for w < 0.
 
         Examples
@@ -175,11 +176,11 @@ class GeneralizedBetaPrime:
         out = np.where(w == 0, at_zero, out)
         return np.where(w < 0, -np.inf, out)
 
-    def pdf(self, w: Any) -> np.ndarray:
+    def pdf(self, w: Tensor) -> np.ndarray:
         """Density at ``w``."""
         return np.exp(self.logpdf(w))
 
-    def cdf(self, w: Any) -> np.ndarray:
+    def cdf(self, w: Tensor) -> np.ndarray:
         """P(W ≤ w) = I_V(a, b), V = u / (1 + u), u = (w/d)^c (regularized incomplete beta).
 
         Examples
@@ -193,20 +194,20 @@ class GeneralizedBetaPrime:
         out = special.betainc(self.a, self.b, special.expit(x))
         return np.where(w <= 0, 0.0, out)
 
-    def sf(self, w: Any) -> np.ndarray:
+    def sf(self, w: Tensor) -> np.ndarray:
         """P(W > w) = I_{1−V}(b, a), accurate in the upper tail where 1 − cdf would cancel."""
         x = self._x(w)
         w = np.asarray(w, dtype=float)
         out = special.betainc(self.b, self.a, special.expit(-x))
         return np.where(w <= 0, 1.0, out)
 
-    def ppf(self, q: Any) -> np.ndarray:
+    def ppf(self, q: Tensor) -> np.ndarray:
         """Quantile function: w with P(W ≤ w) = q."""
         v = special.betaincinv(self.a, self.b, np.asarray(q, dtype=float))
         with np.errstate(divide="ignore"):
             return self.d * np.exp((np.log(v) - np.log1p(-v)) / self.c)
 
-    def isf(self, q: Any) -> np.ndarray:
+    def isf(self, q: Tensor) -> np.ndarray:
         """Inverse survival function: w with P(W > w) = q, accurate for small q."""
         s = special.betaincinv(self.b, self.a, np.asarray(q, dtype=float))  # s = 1 − V
         with np.errstate(divide="ignore"):
@@ -280,7 +281,7 @@ def _logit_r_and_slope(
 
 def exact_w_logpdf(
     family: str | FamilyR2,
-    w: Any,
+    w: Tensor,
     beta0: float,
     a: float,
     b: float,
@@ -374,7 +375,7 @@ def _fit_cached(
 
     x0 = np.zeros(4)
     simplex = np.vstack([x0, x0 + _SIMPLEX_STEP * np.eye(4)])
-    result = optimize.minimize(
+    result = optimize.minimize(  # type: ignore[call-overload]  # scipy-stubs: options dict
         objective,
         x0,
         method="Nelder-Mead",
@@ -534,14 +535,14 @@ class GBPW:
     scale: float
     fitted_at: float
 
-    def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def logp(self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
         a, b, c, d = self.shape_a, self.shape_b, self.power, self.scale
         log_u = c * (ops.log(W) - math.log(d))
         log_norm = math.log(c) - math.log(d) - float(special.betaln(a, b))
         return log_norm + (a - 1.0 / c) * log_u - (a + b) * ops.logaddexp(0.0, log_u)
 
     def random(
-        self, beta0: Any, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
+        self, beta0: Tensor, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
     ) -> np.ndarray:
         gbp = GeneralizedBetaPrime(self.shape_a, self.shape_b, self.power, self.scale)
         return gbp.rvs(rng, size=size)

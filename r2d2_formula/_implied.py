@@ -10,7 +10,7 @@ Beta draws whatever the formulas are, so it cannot check them.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from r2d2_formula import _bambi
 from r2d2_formula._errors import FamilyError
 from r2d2_formula._model import Model
 from r2d2_formula._r2 import NUMPY
+from r2d2_formula._types import RandomSeed
 
 __all__ = ["implied_prior", "implied_r2"]
 
@@ -38,7 +39,7 @@ CHUNK = 100
 def implied_prior(
     model: Model,
     draws: int = 4000,
-    random_seed: Any = None,
+    random_seed: RandomSeed = None,
     intercept: float | None = None,
     theta: dict[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -106,7 +107,7 @@ def implied_prior(
 
 
 def _tabulate(
-    density: Any, conditions: np.ndarray, theta_names: list[str]
+    density: Callable[..., np.ndarray], conditions: np.ndarray, theta_names: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_density_grid` for each row (intercept, then θ) of ``conditions``, in chunks."""
     tables = []
@@ -118,7 +119,7 @@ def _tabulate(
 
 
 def _density_grid(
-    density: Any, beta0: np.ndarray, theta: dict[str, np.ndarray]
+    density: Callable[..., np.ndarray], beta0: np.ndarray, theta: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row, a log-W grid refined onto the density's support, and the log mass on it."""
     grid = np.broadcast_to(COARSE_LOG_W, (len(beta0), COARSE_LOG_W.size))
@@ -182,7 +183,9 @@ def _support_grid(grid: np.ndarray, log_mass: np.ndarray, points: int) -> np.nda
     return low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, points)
 
 
-def _log_mass(density: Any, log_w: np.ndarray, beta0: np.ndarray, theta: dict) -> np.ndarray:
+def _log_mass(
+    density: Callable[..., np.ndarray], log_w: np.ndarray, beta0: np.ndarray, theta: dict
+) -> np.ndarray:
     """log of the density of log W, log p_W(e^t) + t, per row; -inf where not finite."""
     column = {name: values[:, None] for name, values in theta.items()}
     with np.errstate(all="ignore"):
@@ -193,7 +196,7 @@ def _log_mass(density: Any, log_w: np.ndarray, beta0: np.ndarray, theta: dict) -
 def implied_r2(
     model: Model,
     draws: int = 4000,
-    random_seed: Any = None,
+    random_seed: RandomSeed = None,
     relative: bool = False,
     intercept: float | None = None,
     theta: dict[str, float] | None = None,

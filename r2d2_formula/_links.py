@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 from scipy import special
+
+from r2d2_formula._types import Tensor
 
 __all__ = ["CLOGLOG", "IDENTITY", "LINKS", "LOG", "LOGIT", "PROBIT", "LatentLink", "Link"]
 
@@ -38,7 +39,7 @@ class Link:
         """g(mean): where the intercept's prior is centered for a response with this mean."""
         raise NotImplementedError
 
-    def inverse(self, eta: Any) -> Any:
+    def inverse(self, eta: Tensor) -> Tensor:
         """g⁻¹(η) on NumPy arrays."""
         raise NotImplementedError
 
@@ -51,7 +52,7 @@ class _Identity(Link):
     def link(self, mean: float) -> float:
         return float(mean)
 
-    def inverse(self, eta: Any) -> Any:
+    def inverse(self, eta: Tensor) -> Tensor:
         return np.asarray(eta, dtype=float)
 
 
@@ -60,7 +61,7 @@ class _Log(Link):
     def link(self, mean: float) -> float:
         return math.log(mean)
 
-    def inverse(self, eta: Any) -> Any:
+    def inverse(self, eta: Tensor) -> Tensor:
         return np.exp(eta)
 
 
@@ -76,15 +77,15 @@ class LatentLink(Link):
     symmetric: bool = True
     grid: tuple[float, float, float] = (-40.0, 40.0, 0.5)
 
-    def inverse(self, eta: Any) -> Any:
+    def inverse(self, eta: Tensor) -> Tensor:
         log_p, _ = self.log_cdf(np.asarray(eta, dtype=float), _NUMPY_LOGS)
         return np.exp(log_p)
 
-    def log_cdf(self, eta: Any, ops: SimpleNamespace) -> tuple[Any, Any]:
+    def log_cdf(self, eta: Tensor, ops: SimpleNamespace) -> tuple[Tensor, Tensor]:
         """log p and log q, p = F(η) and q = 1 − p, without under- or overflow."""
         raise NotImplementedError
 
-    def expansion(self, eta: Any, ops: SimpleNamespace) -> tuple[Any, Any, Any]:
+    def expansion(self, eta: Tensor, ops: SimpleNamespace) -> tuple[Tensor, Tensor, Tensor]:
         """At η: log F', F''/F' and F'''/F' (what the small-W expansion of R² needs)."""
         raise NotImplementedError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,11 +15,15 @@ from r2d2_formula._design import Design
 from r2d2_formula._errors import ArgumentError, DataError, describe_rows
 from r2d2_formula._formula import CONTRASTS, FormulaSpec, caller_namespace, evaluate, parse
 from r2d2_formula._prior import R2D2
+from r2d2_formula._types import BambiModel, RandomSeed
+
+if TYPE_CHECKING:
+    from xarray import DataTree
 
 __all__ = ["DEFAULT_FIT", "Model", "design"]
 
-#: Sampler settings used unless the caller overrides them (see the README's
-#: "Sampling defaults" for the measurements behind them).
+#: Sampler settings used unless the caller overrides them (the documentation's performance
+#: page gives the measurements behind them).
 DEFAULT_FIT: dict[str, Any] = {
     "draws": 1000,
     "tune": 1000,
@@ -55,8 +59,8 @@ class Model:
         centres each term whose data dominate its prior (mean shrinkage below
         0.4, see :mod:`r2d2_formula._centering`): population coefficients almost
         always, group terms with enough data per level. True or False applies
-        one choice to every term. The README's "Sampling defaults" gives the
-        measurements behind the rule.
+        one choice to every term. The documentation's performance page gives
+        the measurements behind the rule.
     namespace : mapping, optional
         Names the formula may use besides the data's columns (functions, arrays,
         contrast classes). By default the caller's names, as Bambi does: a
@@ -240,11 +244,11 @@ class Model:
 
     def predict(
         self,
-        idata: Any,
+        idata: DataTree,
         data: pd.DataFrame | None = None,
         kind: str = "response_params",
         inplace: bool = True,
-        random_seed: Any = None,
+        random_seed: RandomSeed = None,
     ) -> Any:
         """Predictions as ``bambi.Model.predict``; unseen group levels are allowed.
 
@@ -275,7 +279,7 @@ class Model:
             except (ValueError, KeyError, TypeError) as err:
                 raise DataError(f"cannot predict for the new data: {err}") from err
         target = idata if inplace else out
-        if rows is not None and rows < len(new_data):
+        if new_data is not None and rows is not None and rows < len(new_data):
             _bambi.keep_observations(target, rows)
             new_data = new_data.iloc[:rows]
         _check_finite_predictions(self.bambi_model, target, kind, new_data)
@@ -321,7 +325,9 @@ def _with_every_fixed_level(
     return pd.concat([new, *padding], ignore_index=True)
 
 
-def _check_finite_predictions(model: Any, idata: Any, kind: str, new_data: Any) -> None:
+def _check_finite_predictions(
+    model: BambiModel, idata: DataTree, kind: str, new_data: pd.DataFrame | None
+) -> None:
     """A prediction that overflowed is an error naming the rows, never a silent NaN."""
     values = _bambi.prediction_draws(model, idata, kind)
     bad = ~np.isfinite(values).all(axis=0)

@@ -9,10 +9,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from xarray import DataTree
+
+    from r2d2_formula._model import Model
+    from r2d2_formula._results import FitResult
 
 __all__ = ["plot_phi", "plot_ppc", "plot_r2", "plot_sensitivity", "prior_predictive_figure"]
 
@@ -21,7 +29,7 @@ POSTERIOR_COLOR = "C0"
 TARGET_COLOR = "C3"
 
 
-def _figure(width: float = 6.4, height: float = 4.0, columns: int = 1) -> tuple[Any, Any]:
+def _figure(width: float = 6.4, height: float = 4.0, columns: int = 1) -> tuple[Figure, Any]:
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
@@ -31,7 +39,7 @@ def _figure(width: float = 6.4, height: float = 4.0, columns: int = 1) -> tuple[
     return plt.subplots(1, columns, figsize=(width, height), layout="constrained")
 
 
-def plot_r2(result: Any) -> Any:
+def plot_r2(result: FitResult) -> Figure:
     """Histogram of prior and posterior R² (R²/R²max for bounded families) and the Beta target.
 
     Examples
@@ -61,7 +69,7 @@ def plot_r2(result: Any) -> Any:
     return fig
 
 
-def plot_phi(result: Any) -> Any:
+def plot_phi(result: FitResult) -> Figure:
     """Posterior mean, 50% and 90% intervals of each φ_k, with the prior mean ξ_k / Σ ξ."""
     table = result.decomposition()
     phi = np.asarray(result.idata.posterior["phi"].stack(sample=("chain", "draw")))
@@ -90,7 +98,7 @@ def plot_phi(result: Any) -> Any:
     return fig
 
 
-def plot_ppc(result: Any, random_seed: int = 0, n_lines: int = 50) -> Any:
+def plot_ppc(result: FitResult, random_seed: int = 0, n_lines: int = 50) -> Figure:
     """Observed response distribution against posterior predictive replicates.
 
     Counts and binary responses: observed frequency of each value (bars) with the
@@ -117,7 +125,7 @@ def plot_ppc(result: Any, random_seed: int = 0, n_lines: int = 50) -> Any:
     return fig
 
 
-def _counts_panel(ax: Any, observed: np.ndarray, replicates: np.ndarray) -> None:
+def _counts_panel(ax: Axes, observed: np.ndarray, replicates: np.ndarray) -> None:
     top = int(np.quantile(np.r_[observed, replicates.ravel()], 0.99)) + 1
     values = np.arange(top + 1)
     freq = np.array([(replicates == v).mean(axis=1) for v in values])
@@ -136,7 +144,7 @@ def _counts_panel(ax: Any, observed: np.ndarray, replicates: np.ndarray) -> None
 
 
 def _density_panel(
-    ax: Any, observed: np.ndarray, replicates: np.ndarray, rng: np.random.Generator, n_lines: int
+    ax: Axes, observed: np.ndarray, replicates: np.ndarray, rng: np.random.Generator, n_lines: int
 ) -> None:
     """Empirical CDFs: no bin width to choose, readable for small samples too."""
     rows = rng.choice(len(replicates), size=min(n_lines, len(replicates)), replace=False)
@@ -157,8 +165,8 @@ def _density_panel(
 
 
 def prior_predictive_figure(
-    model: Any, prior: Any, rng: np.random.Generator, n_lines: int = 50
-) -> Any:
+    model: Model, prior: DataTree, rng: np.random.Generator, n_lines: int = 50
+) -> Figure:
     """The figure of :func:`r2d2_formula.plot_prior_predictive` from draws already made.
 
     ``prior`` holds the groups ``prior`` and ``prior_predictive`` of
@@ -175,7 +183,7 @@ def prior_predictive_figure(
     left.legend(frameon=False)
 
     predictive = prior["prior_predictive"]
-    replicates = np.asarray(predictive[next(iter(predictive.data_vars))], dtype=float)
+    replicates = np.asarray(predictive[str(next(iter(predictive.data_vars)))], dtype=float)
     replicates = replicates.reshape(-1, replicates.shape[-1])
     design = model.design
     observed = np.asarray(design.response, dtype=float)
@@ -204,7 +212,7 @@ def prior_predictive_figure(
     return fig
 
 
-def plot_sensitivity(tree: Any, names: list[str], terms: list[str]) -> Any:
+def plot_sensitivity(tree: DataTree, names: list[str], terms: list[str]) -> Figure:
     """Each variable's posterior under the power-scaled prior and likelihood (arviz_plots).
 
     Wraps ``arviz_plots.plot_psense_dist`` on a fit's log densities (``tree``, from
@@ -227,7 +235,7 @@ def plot_sensitivity(tree: Any, names: list[str], terms: list[str]) -> Any:
     return collection.viz["figure"].item()
 
 
-def _beta_target(ax: Any, a: float, b: float, relative: bool) -> None:
+def _beta_target(ax: Axes, a: float, b: float, relative: bool) -> None:
     """The Beta(a, b) density R² should follow, on an R² (or R²/R²max) density axis."""
     grid = np.linspace(0.0005, 0.9995, 400)
     label = f"target Beta({a:g}, {b:g})"

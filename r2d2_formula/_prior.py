@@ -147,9 +147,9 @@ class R2D2:
         return self.a + self.b
 
     def _key(self) -> tuple:
-        concentration = self.concentration
-        if isinstance(concentration, Mapping):
-            concentration = tuple(sorted(concentration.items()))
+        concentration: object = self.concentration
+        if isinstance(self.concentration, Mapping):
+            concentration = tuple(sorted(self.concentration.items()))
         return (self.a, self.b, concentration, self.method, self.autoscale, self.shares)
 
     def __eq__(self, other: object) -> bool:

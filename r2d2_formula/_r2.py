@@ -34,6 +34,7 @@ from scipy import special
 
 from r2d2_formula._errors import FamilyError, UnsupportedError
 from r2d2_formula._links import LINKS, LatentLink
+from r2d2_formula._types import Tensor
 
 __all__ = [
     "NUMPY",
@@ -144,13 +145,15 @@ class FamilyR2:
     theta: tuple[str, ...] = field(init=False, default=())
     bounded: bool = field(init=False, default=False)
 
-    def logit_r2(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def logit_r2(
+        self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace
+    ) -> Tensor:
         """logit(R²/R²max) at variance ``W`` of η and intercept ``beta0``."""
         raise NotImplementedError
 
     def logit_r2_and_slope(
-        self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace
-    ) -> tuple[Any, Any]:
+        self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace
+    ) -> tuple[Tensor, Tensor]:
         """logit(R²/R²max) and its derivative in W (PyTensor's autodiff unless overridden).
 
         A family whose logit is itself a sum over quadrature nodes overrides this
@@ -162,11 +165,13 @@ class FamilyR2:
         logit_r = self.logit_r2(W, beta0, theta, ops)
         return logit_r, pt.grad(logit_r.sum(), W)
 
-    def r2max(self, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def r2max(self, theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
         """Supremum of R² over W (1 unless the family bounds it)."""
         return 1.0
 
-    def r2(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace = NUMPY) -> Any:
+    def r2(
+        self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace = NUMPY
+    ) -> Tensor:
         """R² itself: R²max · sigmoid(logit_r2).
 
         Examples
@@ -177,11 +182,13 @@ class FamilyR2:
         """
         return self.r2max(theta, ops) * ops.sigmoid(self.logit_r2(W, beta0, theta, ops))
 
-    def moments(self, eta: Any, theta: dict[str, Any]) -> tuple[Any, Any]:
+    def moments(self, eta: Tensor, theta: dict[str, Any]) -> tuple[Tensor, Tensor]:
         """Conditional mean and variance (μ(η), σ²(η)) in NumPy, used to check formulas."""
         raise NotImplementedError
 
-    def log_linear_scale(self, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def log_linear_scale(
+        self, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace
+    ) -> Tensor:
         """log s²(β₀) = log σ²(β₀) − 2 log μ'(β₀): the delta method's R² is W / (W + s²)."""
         raise NotImplementedError
 
@@ -399,11 +406,11 @@ class TiltedQuadrature(FamilyR2):
 
     link: str = field(init=False, default="log")
 
-    def mean_factor(self, eta: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def mean_factor(self, eta: Tensor, theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
         """h(η) = μ(η) e^{−η}."""
         raise NotImplementedError
 
-    def variance_terms(self, eta: Any, theta: dict[str, Any], ops: SimpleNamespace) -> dict:
+    def variance_terms(self, eta: Tensor, theta: dict[str, Any], ops: SimpleNamespace) -> dict:
         """{k: g_k(η)} with σ²(η) = Σ_k e^{kη} g_k(η)."""
         raise NotImplementedError
 
@@ -453,7 +460,7 @@ LATENT_SWITCH_W = 1.0
 _FLOOR = 1e-300
 
 
-def _log_variance(log_x: Any, log_w: np.ndarray, ops: SimpleNamespace) -> tuple[Any, Any]:
+def _log_variance(log_x: Tensor, log_w: np.ndarray, ops: SimpleNamespace) -> tuple[Tensor, Tensor]:
     """log E x and log Var x over weighted nodes, given log x (last axis), scaled by max x."""
     top = ops.max(log_x, axis=-1)
     scaled = ops.exp(log_x - _column(top, ops))
@@ -520,7 +527,9 @@ class Binary(FamilyR2):
     @property
     def latent(self) -> LatentLink:
         """The link object: the CDF of the latent variable."""
-        return LINKS[self.link]
+        link = LINKS[self.link]
+        assert isinstance(link, LatentLink)  # checked in __post_init__
+        return link
 
     def logit_r2(self, W, beta0, theta, ops):
         if ops is NUMPY:
@@ -640,7 +649,9 @@ class Binary(FamilyR2):
         return self.latent.link(mean)
 
 
-def _variance_rate(log_x: Any, log_density: Any, dz: Any, log_w: np.ndarray, ops: Any) -> Any:
+def _variance_rate(
+    log_x: Tensor, log_density: Tensor, dz: Tensor, log_w: np.ndarray, ops: SimpleNamespace
+) -> Tensor:
     """d log Var x / dW over weighted nodes, where ∂x/∂W = e^log_density · dz per node."""
     top = _column(ops.max(log_x, axis=-1), ops)
     weights = np.exp(log_w)
@@ -652,8 +663,13 @@ def _variance_rate(log_x: Any, log_density: Any, dz: Any, log_w: np.ndarray, ops
 
 
 def _latent_side(
-    arg: Any, darg: Any, log_one: np.ndarray, log_two: np.ndarray, ops: Any, slope: bool
-) -> tuple:
+    arg: Tensor,
+    darg: Tensor,
+    log_one: np.ndarray,
+    log_two: np.ndarray,
+    ops: SimpleNamespace,
+    slope: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """log E Φ(arg) over one and two latent draws, and their relative W-derivatives."""
     log_below = ops.log_normal_cdf(arg)
     first = ops.logsumexp(log_one + log_below, axis=-1)
@@ -666,7 +682,9 @@ def _latent_side(
     return first, second, rate_one, rate_two
 
 
-def _variance_and_pq(first: Any, second: Any, rate_one: Any, rate_two: Any, ops: Any) -> tuple:
+def _variance_and_pq(
+    first: Tensor, second: Tensor, rate_one: Tensor, rate_two: Tensor, ops: SimpleNamespace
+) -> tuple:
     """log Var x and log E x(1 − x) from log E x and log E x², with W-derivatives if given."""
     # Var = E x² − (E x)² and E pq = E x − E x², for x the smaller of p and q.
     log_var = second + _log1m_exp(2 * first - second, ops)
@@ -680,11 +698,11 @@ def _variance_and_pq(first: Any, second: Any, rate_one: Any, rate_two: Any, ops:
     return log_var, log_pq, var_rate, pq_rate
 
 
-def _log1m_exp(x: Any, ops: SimpleNamespace) -> Any:
+def _log1m_exp(x: Tensor, ops: SimpleNamespace) -> Tensor:
     """log(1 − e^x) for x < 0 (x is capped just below 0, as in :func:`_log_variance`)."""
     return ops.log(-ops.expm1(ops.minimum(x, -_FLOOR)))
 
 
-def _column(x: Any, ops: SimpleNamespace) -> Any:
+def _column(x: Tensor, ops: SimpleNamespace) -> Tensor:
     """x with a trailing axis, to broadcast against quadrature nodes."""
     return ops.as_array(x)[..., None]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from r2d2_formula._results import FitResult
 
 _COLUMNS = ["mean", "sd", "eti90_lb", "eti90_ub", "r_hat", "ess_bulk"]
 
 
-def render(result: Any) -> str:
+def render(result: FitResult) -> str:
     """The report: model, prior, diagnostics, estimates, R², decomposition, warnings."""
     model, prior = result.model, result.model.prior
     table = result.summary(warn=False)

@@ -6,7 +6,7 @@ import json
 import warnings
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from r2d2_formula._formula import parse
 from r2d2_formula._implied import implied_prior, implied_r2
 from r2d2_formula._model import Model
 from r2d2_formula._prior import R2D2
+
+if TYPE_CHECKING:
+    from xarray import DataTree
 
 __all__ = ["CI_PROB", "FitResult", "SamplingWarning", "implied_r2"]
 
@@ -49,11 +52,11 @@ class FitResult:
     True
     """
 
-    def __init__(self, model: Model, idata: Any) -> None:
+    def __init__(self, model: Model, idata: DataTree) -> None:
         self.model = model
         self.idata = idata
         # idata with log-likelihood and log-prior groups, computed on first use.
-        self._with_densities: Any = None
+        self._with_densities: DataTree | None = None
 
     # --- tables --------------------------------------------------------------------------
 
@@ -141,7 +144,7 @@ class FitResult:
         share = _bambi.variance_contributions(self.idata, self.model.plan)
         share = share / share.sum(axis=0, keepdims=True)
         lo, hi = (1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2
-        columns = {"component": self.model.components}
+        columns: dict[str, Any] = {"component": self.model.components}
         for name, values in (("phi", phi), ("share", share)):
             columns[f"{name}_mean"] = values.mean(axis=1)
             columns[f"{name}_{lo * 100:g}%"] = np.quantile(values, lo, axis=1)
@@ -174,7 +177,7 @@ class FitResult:
 
     # --- checking and comparison ----------------------------------------------------------
 
-    def log_densities(self, prior: bool = True) -> Any:
+    def log_densities(self, prior: bool = True) -> DataTree:
         """The posterior with ``log_likelihood`` (and ``log_prior``) groups, for ArviZ.
 
         Computed on first use and kept in memory, not in :attr:`idata` (nor in saved

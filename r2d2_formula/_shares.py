@@ -38,7 +38,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ def _finite(name: str, value: object, positive: bool = False) -> float:
     return float(value)
 
 
-def _is_sequence(value: object) -> bool:
+def _is_sequence(value: object) -> TypeGuard[Sequence[Any] | np.ndarray]:
     return isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str)
 
 
@@ -222,7 +222,7 @@ class LogisticNormal:
         sd: float | Sequence[float] | Mapping[str, float] | None = None,
         corr: Mapping[tuple[str, str], float] | Sequence[Sequence[float]] | None = None,
         *,
-        cov: Sequence[Sequence[float]] | None = None,
+        cov: Sequence[Sequence[float]] | np.ndarray | None = None,
     ) -> None:
         self.mean: Values = _values("mean", mean)
         if cov is not None and (sd is not None or corr is not None):
@@ -460,7 +460,8 @@ class LogisticNormal:
         if not isinstance(self.corr, dict):
             _check_size("corr", len(self.corr), names)
             return np.asarray(self.corr)
-        corr, set_by = np.eye(size), {}
+        corr = np.eye(size)
+        set_by: dict[tuple[int, int], tuple[tuple[str, str], float]] = {}
         for pair, rho in self.corr.items():
             first, second = (_indices(name, names, terms, "corr") for name in pair)
             within = pair[0] == pair[1]  # a term with itself: among its columns
@@ -655,7 +656,7 @@ class ALRShares:
         return self.draw(MEAN_DRAWS, rng=0).mean(axis=0)
 
 
-def alr_shares(mean: Sequence[float], cov: Any, names: Sequence[str]) -> ALRShares:
+def alr_shares(mean: Sequence[float] | np.ndarray, cov: Any, names: Sequence[str]) -> ALRShares:
     """The resolved prior of φ from the K log-weights' mean and covariance.
 
     Raises :class:`PriorError` when the covariance of the log-ratios is singular, as
@@ -667,8 +668,7 @@ def alr_shares(mean: Sequence[float], cov: Any, names: Sequence[str]) -> ALRShar
     >>> shares.mean, shares.cov
     ((0.0, 1.0), ((2.0, 1.0), (1.0, 2.0)))
     """
-    mean, cov = np.asarray(mean, dtype=float), np.asarray(cov, dtype=float)
-    alr_mean, alr_cov = _to_alr(mean, cov)
+    alr_mean, alr_cov = _to_alr(np.asarray(mean, dtype=float), np.asarray(cov, dtype=float))
     alr_cov = (alr_cov + alr_cov.T) / 2
     if not _is_positive_definite(alr_cov):
         raise PriorError(

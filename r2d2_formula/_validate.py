@@ -172,7 +172,7 @@ def check_sampler(settings: Mapping[str, Any]) -> dict[str, Any]:
             isinstance(value, bool)
             or not isinstance(value, Real)
             or not math.isfinite(value)
-            or not 0 < value < 1
+            or not 0 < float(value) < 1
         ):
             raise ArgumentError(f"target_accept must be a number in (0, 1), got {value!r}.")
         out["target_accept"] = float(value)
@@ -350,7 +350,7 @@ def _numpy_dtype(column: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(dtype):
         return column.astype(bool) if not column.isna().any() else column.astype("float64")
     if pd.api.types.is_integer_dtype(dtype) and not column.isna().any():
-        return column.astype(dtype.numpy_dtype)
+        return column.astype(getattr(dtype, "numpy_dtype", dtype))
     if pd.api.types.is_numeric_dtype(dtype):
         return column.astype("float64")
     return column

@@ -25,6 +25,7 @@ from scipy import special
 from scipy.optimize import elementwise
 
 from r2d2_formula._r2 import NUMPY, FamilyR2
+from r2d2_formula._types import Tensor
 
 __all__ = ["ExactW", "LinearW", "log_beta_pdf_from_logit", "log_w_guess", "solve_w"]
 
@@ -32,7 +33,7 @@ __all__ = ["ExactW", "LinearW", "log_beta_pdf_from_logit", "log_w_guess", "solve
 _LOG_W_LIMIT = 700.0
 
 
-def log_beta_pdf_from_logit(logit_r: Any, a: float, b: float, ops: SimpleNamespace) -> Any:
+def log_beta_pdf_from_logit(logit_r: Tensor, a: float, b: float, ops: SimpleNamespace) -> Tensor:
     """log of r^a (1 − r)^b / B(a, b) with r = sigmoid(logit_r), without forming r."""
     return -a * ops.softplus(-logit_r) - b * ops.softplus(logit_r) - float(special.betaln(a, b))
 
@@ -59,13 +60,13 @@ class ExactW:
     a: float
     b: float
 
-    def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def logp(self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
         """Log-density of W; ``ops`` must be PyTensor's (see ``FamilyR2.logit_r2_and_slope``)."""
         logit_r, slope = self.family.logit_r2_and_slope(W, beta0, theta, ops)
         return log_beta_pdf_from_logit(logit_r, self.a, self.b, ops) + ops.log(slope)
 
     def random(
-        self, beta0: Any, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
+        self, beta0: Tensor, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
     ) -> np.ndarray:
         """Draw r ~ Beta(a, b) and solve logit r = L(W, β₀, θ) for W."""
         r = rng.beta(self.a, self.b, size=size)
@@ -87,21 +88,23 @@ class LinearW:
     a: float
     b: float
 
-    def logp(self, W: Any, beta0: Any, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
+    def logp(self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace) -> Any:
         log_scale = self.family.log_linear_scale(beta0, theta, ops)
         log_x = ops.log(W) - log_scale
         log_density = (self.a - 1) * log_x - (self.a + self.b) * ops.logaddexp(0.0, log_x)
         return log_density - float(special.betaln(self.a, self.b)) - log_scale
 
     def random(
-        self, beta0: Any, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
+        self, beta0: Tensor, theta: dict[str, Any], rng: np.random.Generator, size: Any = None
     ) -> np.ndarray:
         r = rng.beta(self.a, self.b, size=size)
         log_scale = self.family.log_linear_scale(np.asarray(beta0, dtype=float), theta, NUMPY)
         return np.exp(np.log(r) - np.log1p(-r) + log_scale)
 
 
-def solve_w(family: FamilyR2, logit_target: Any, beta0: Any, theta: dict[str, Any]) -> np.ndarray:
+def solve_w(
+    family: FamilyR2, logit_target: Any, beta0: Tensor, theta: dict[str, Any]
+) -> np.ndarray:
     """W with logit(R²/R²max) = ``logit_target``, elementwise, by bracketed root-finding on log W.
 
     The logit of R² increases with W, so the root is unique; it is bracketed by

@@ -83,4 +83,4 @@ def never_builds(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a Bambi model was built before the error was found")
 
-    monkeypatch.setattr(inject, "build_bambi_model", refuse)
+    monkeypatch.setattr(_bambi, "build_bambi_model", refuse)

@@ -6,7 +6,7 @@ import pytest
 
 import r2d2_formula as rf
 from r2d2_formula._centering import SIGNAL_BELOW, noncentered_terms, shrinkage, signal_strength
-from r2d2_formula._datasets import load
+from r2d2_formula._datasets import load_dataset
 
 
 def test_shrinkage_is_the_prior_share_of_precision():
@@ -60,7 +60,7 @@ def test_signal_strength_of_collinear_columns_is_no_evidence():
 
 
 def test_weak_columns_keep_their_term_non_centered():
-    """A null predictor's share can collapse: its term stays non-centered, whatever the shrinkage."""
+    """A null predictor's share can collapse: its term stays non-centered whatever the shrinkage."""
     terms, shares, information = ["a", "b", "b"], np.ones(3), np.full(3, 1e4)
     signal = np.array([SIGNAL_BELOW + 1, SIGNAL_BELOW + 1, SIGNAL_BELOW - 1])
     assert noncentered_terms(terms, shares, information, signal=signal) == {"a": False, "b": True}
@@ -104,19 +104,19 @@ def test_null_predictors_of_simulated_poisson_data_are_non_centered():
     ],
 )
 def test_auto_on_real_data(name, formula, family, expected):
-    model = rf.Model(formula, load(name), family=family, noncentered="auto")
+    model = rf.Model(formula, load_dataset(name), family=family, noncentered="auto")
     assert dict(model.plan.noncentered) == expected
 
 
 def test_default_is_auto():
-    data = load("sleepstudy")
+    data = load_dataset("sleepstudy")
     default = rf.Model("Reaction ~ Days + (Days|Subject)", data)
     auto = rf.Model("Reaction ~ Days + (Days|Subject)", data, noncentered="auto")
     assert default.noncentered == "auto" and default.plan.noncentered == auto.plan.noncentered
 
 
 def test_explicit_choice_applies_to_every_term():
-    data = load("sleepstudy")
+    data = load_dataset("sleepstudy")
     for flag in (True, False):
         model = rf.Model("Reaction ~ Days + (1|Subject)", data, noncentered=flag)
         assert set(dict(model.plan.noncentered).values()) == {flag}

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from r2d2_formula import _cli
-from r2d2_formula._datasets import EXAMPLES, load
+from r2d2_formula._datasets import EXAMPLES, load_dataset
 
 
 @pytest.fixture
@@ -53,7 +53,8 @@ def test_errors_become_exit_code_2(csv, tmp_path, capsys):
     assert _cli.main(["fit", "y ~ x", "--data", str(tmp_path / "none.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert (
-        _cli.main(["fit", "y ~ x", "--data", str(csv), "--family", "poisson", "--r2-mean", "2"]) == 2
+        _cli.main(["fit", "y ~ x", "--data", str(csv), "--family", "poisson", "--r2-mean", "2"])
+        == 2
     )
     assert "r2_mean" in capsys.readouterr().err
 
@@ -79,7 +80,7 @@ def test_help_lists_every_flag(capsys):
 
 
 def test_demo_data_is_real_and_categorical():
-    data = load("cbpp")
+    data = load_dataset("cbpp")
     assert data.shape == (56, 4)
     assert isinstance(data["herd"].dtype, pd.CategoricalDtype)
     assert data["size"].sum() == 842  # lme4::cbpp: 842 animals in total

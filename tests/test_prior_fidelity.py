@@ -27,7 +27,7 @@ from reference import logit_r2_binary
 from scipy import stats
 
 import r2d2_formula as rf
-from r2d2_formula import _implied, _bambi, _wprior
+from r2d2_formula import _bambi, _implied, _wprior
 from r2d2_formula import _r2 as R
 
 

@@ -15,14 +15,18 @@ import pytest
 from lme4_reference import REFERENCES
 
 import r2d2_formula as rf
-from r2d2_formula._datasets import EXAMPLES, load
+from r2d2_formula._datasets import EXAMPLES, load_dataset
 
 
 @pytest.mark.parametrize("name", ["sleepstudy", "cbpp", "grouseticks"])
 def test_posterior_means_near_lme4(name):
     example = EXAMPLES[name]
     fit = rf.fit(
-        example.formula, load(name), family=example.family, random_seed=11, progressbar=False
+        example.formula,
+        load_dataset(name),
+        family=example.family,
+        random_seed=11,
+        progressbar=False,
     )
     # No assertion on divergences or ESS: they vary with the machine's draws for one seed
     # (benchmarks/sampling.py reports them over many seeds).

@@ -26,6 +26,7 @@ from r2d2_formula._links import Link
 from r2d2_formula._plan import Component, Plan, decide_centering, w_prior_for
 from r2d2_formula._prior import R2D2
 from r2d2_formula._r2 import FamilyR2
+from r2d2_formula._types import BambiModel, BambiTerm
 from r2d2_formula._validate import check_concentration, check_shares
 from r2d2_formula._wprior import log_w_guess
 
@@ -58,7 +59,7 @@ def build_bambi_model(
     namespace: Mapping[str, Any],
     terms: tuple[list[str], list[str]],
     priors: Mapping[str, Any] | None = None,
-) -> tuple[Any, Plan]:
+) -> tuple[BambiModel, Plan]:
     """A ``bambi.Model`` carrying the R2D2 prior, and the plan behind it.
 
     Everything has been validated (:mod:`r2d2_formula._validate`); ``namespace``
@@ -117,7 +118,7 @@ def build_bambi_model(
 
 def _bambi_model(
     spec: FormulaSpec, data: pd.DataFrame, family: Family, link: Link, namespace: Mapping
-) -> Any:
+) -> BambiModel:
     import bambi as bmb
 
     formula = spec.source
@@ -131,7 +132,7 @@ def _bambi_model(
         raise FormulaError(f"Bambi cannot build {formula!r}: {type(err).__name__}: {err}") from err
 
 
-def _check_terms_agree(spec: FormulaSpec, parent: Any, ours: tuple[list, list]) -> None:
+def _check_terms_agree(spec: FormulaSpec, parent: BambiTerm, ours: tuple[list, list]) -> None:
     """Bambi's terms are those of our evaluation of the parse (else it is a bug of ours)."""
     theirs = (list(parent.common_terms), list(parent.group_specific_terms))
     ours = (list(ours[0]), list(ours[1]))
@@ -142,7 +143,7 @@ def _check_terms_agree(spec: FormulaSpec, parent: Any, ours: tuple[list, list]) 
         )
 
 
-def _parent_component(model: Any) -> Any:
+def _parent_component(model: BambiModel) -> BambiTerm:
     parent = model.family.likelihood.parent
     others = [name for name in model.conditional_parameters if name != parent]
     if others:
@@ -153,14 +154,14 @@ def _parent_component(model: Any) -> Any:
     return model.parameters[parent]
 
 
-def _column_names(term: Any, levels_key: str) -> list[str]:
+def _column_names(term: BambiTerm, levels_key: str) -> list[str]:
     coords = term.coords
     if levels_key in coords:
         return [str(level) for level in coords[levels_key]]
     return []
 
 
-def _components(parent: Any, autoscale: bool) -> tuple[Component, ...]:
+def _components(parent: BambiTerm, autoscale: bool) -> tuple[Component, ...]:
     centered = parent.intercept_term is not None
     components = []
     for name, term in parent.common_terms.items():
@@ -213,7 +214,7 @@ def _scaled(
     ]
 
 
-def _population_columns(parent: Any) -> np.ndarray:
+def _population_columns(parent: BambiTerm) -> np.ndarray:
     """The population-level design columns (without the intercept), in component order."""
     blocks = [
         np.asarray(t.data, dtype=float).reshape(len(t.data), -1)
@@ -222,7 +223,7 @@ def _population_columns(parent: Any) -> np.ndarray:
     return np.column_stack(blocks) if blocks else np.empty((0, 0))
 
 
-def _theta_prior_medians(model: Any, family: FamilyR2) -> dict[str, float]:
+def _theta_prior_medians(model: BambiModel, family: FamilyR2) -> dict[str, float]:
     """Prior medians of the family parameters: where GBP is fitted and W starts."""
     medians = {}
     for name in family.theta:
@@ -246,7 +247,7 @@ def _prior_median(distribution: str, args: tuple[tuple[str, float], ...]) -> flo
 
 def likelihood_twin(
     spec: FormulaSpec, data: pd.DataFrame, family: Family, link: Link, namespace: Mapping
-) -> Any:
+) -> BambiModel:
     """A built Bambi model of the same formula, family and data with Bambi's default priors.
 
     Its likelihood is the fit's: a projection (kulprit) needs no more, and Bambi's default

@@ -5,8 +5,8 @@ and prior draws given the intercept, family parameters and W.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +14,10 @@ from r2d2_formula._bambi.graph import pymc_model
 from r2d2_formula._bambi.names import summary_variables
 from r2d2_formula._errors import R2D2Error
 from r2d2_formula._plan import Plan
+from r2d2_formula._types import BambiModel, RandomSeed
+
+if TYPE_CHECKING:
+    from xarray import DataArray, Dataset, DataTree
 
 __all__ = [
     "draw_intercept_and_theta",
@@ -26,7 +30,9 @@ __all__ = [
 ]
 
 
-def draw_intercept_and_theta(model: Any, plan: Plan, draws: int, rng: np.random.Generator) -> tuple:
+def draw_intercept_and_theta(
+    model: BambiModel, plan: Plan, draws: int, rng: np.random.Generator
+) -> tuple:
     """Prior draws of the intercept and the family parameters: what W's prior conditions on.
 
     They are drawn from the priors Bambi holds for them (independent a priori), without
@@ -56,7 +62,7 @@ def draw_intercept_and_theta(model: Any, plan: Plan, draws: int, rng: np.random.
     return beta0, out
 
 
-def w_log_density(model: Any, plan: Plan) -> Any:
+def w_log_density(model: BambiModel, plan: Plan) -> Callable[..., np.ndarray]:
     """The log-density of W that the PyMC model contains, as a NumPy function.
 
     Returns ``f(w, beta0, theta)``: log p(W = w | β₀, θ) elementwise over arrays
@@ -90,7 +96,7 @@ def w_log_density(model: Any, plan: Plan) -> Any:
     return density
 
 
-def log_likelihood(model: Any, idata: Any) -> Any:
+def log_likelihood(model: BambiModel, idata: DataTree) -> Dataset:
     """Pointwise log-likelihood of every observation at every posterior draw (an xarray Dataset).
 
     Computed by ``bambi.Model.compute_log_likelihood``, which evaluates the family's density
@@ -110,11 +116,11 @@ def log_likelihood(model: Any, idata: Any) -> Any:
     return tree["log_likelihood"].to_dataset()
 
 
-def _observed(idata: Any) -> Any:
+def _observed(idata: DataTree) -> Dataset | None:
     return idata["observed_data"].to_dataset() if "observed_data" in idata.children else None
 
 
-def intercept_shift(model: Any, posterior: Any) -> Any:
+def intercept_shift(model: BambiModel, posterior: Dataset) -> DataArray | float:
     """X̄ β per draw: the centered design's intercept minus Bambi's reported one (0 if none).
 
     Bambi samples the intercept of the centered design and reports β₀ − X̄ β; adding this
@@ -135,12 +141,12 @@ def intercept_shift(model: Any, posterior: Any) -> Any:
     return xr.DataArray(coefs @ means, dims=("chain", "draw"))
 
 
-def prior_variable_names(model: Any) -> list[str]:
+def prior_variable_names(model: BambiModel) -> list[str]:
     """Names of the PyMC model's free variables: the terms of its log-prior."""
     return [rv.name for rv in pymc_model(model).free_RVs]
 
 
-def log_prior(centered_model: Any, idata: Any) -> Any:
+def log_prior(centered_model: BambiModel, idata: DataTree) -> Dataset:
     """Log prior density per draw of every free variable, summed over its elements.
 
     ``centered_model`` is a Bambi model of the fit's formula built with every term centered
@@ -184,8 +190,8 @@ def log_prior(centered_model: Any, idata: Any) -> Any:
 
 
 def sample_given(
-    model: Any, plan: Plan, given: Mapping[str, np.ndarray], random_seed: Any = None
-) -> tuple[Any, Any]:
+    model: BambiModel, plan: Plan, given: Mapping[str, np.ndarray], random_seed: RandomSeed = None
+) -> tuple[Dataset, Dataset]:
     """Prior draws of everything else given draws of the intercept, family parameters and W.
 
     ``given`` holds one array per variable (the intercept of the centered design, the

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from r2d2_formula._plan import Plan
+from r2d2_formula._types import BambiModel
 
 __all__ = ["ALR_DIM", "ALR_OFFSET", "COMPONENT_DIM", "OBSERVATION_DIM", "summary_variables"]
 
@@ -25,7 +24,7 @@ ALR_DIM = "r2d2_log_ratio"
 OBSERVATION_DIM = "__obs__"
 
 
-def summary_variables(model: Any, plan: Plan) -> list[str]:
+def summary_variables(model: BambiModel, plan: Plan) -> list[str]:
     """Posterior variables a summary shows: intercept, coefficients, group SDs, family, R2D2."""
     parent = model.parameters[model.family.likelihood.parent]
     names = [plan.intercept] if plan.intercept else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,10 @@ from r2d2_formula._bambi.densities import log_likelihood
 from r2d2_formula._bambi.names import COMPONENT_DIM, OBSERVATION_DIM
 from r2d2_formula._design import Design, GroupBlock
 from r2d2_formula._plan import Component, Plan
+from r2d2_formula._types import BambiModel, RandomSeed
+
+if TYPE_CHECKING:
+    from xarray import Dataset, DataTree
 
 __all__ = [
     "keep_observations",
@@ -23,12 +27,12 @@ __all__ = [
 ]
 
 
-def read_design(model: Any, plan: Plan, formula: str) -> Any:
+def read_design(model: BambiModel, plan: Plan, formula: str) -> Design:
     """The :class:`~r2d2_formula._design.Design` of a built Bambi model and its plan."""
     parent = model.parameters[model.family.likelihood.parent]
     response = np.asarray(model.response_term.data)
     trials = response[:, 1] if response.ndim == 2 else None
-    columns = {}
+    columns: dict[str, list[str]] = {}
     for component in plan.components:
         if component.kind == "common":
             columns.setdefault(component.term, []).append(component.name)
@@ -66,7 +70,7 @@ def read_design(model: Any, plan: Plan, formula: str) -> Any:
         intercept=parent.intercept_term is not None,
         population=population,
         groups=tuple(groups),
-        offset=sum(offsets) if offsets else None,
+        offset=np.sum(offsets, axis=0) if offsets else None,
         components=pd.DataFrame(
             [(c.name, c.term, c.kind, c.scale) for c in plan.components],
             columns=["component", "term", "kind", "scale"],
@@ -74,13 +78,13 @@ def read_design(model: Any, plan: Plan, formula: str) -> Any:
     )
 
 
-def phi_draws(idata: Any, plan: Plan) -> np.ndarray:
+def phi_draws(idata: DataTree, plan: Plan) -> np.ndarray:
     """Posterior draws of φ, one row per component."""
     phi = idata.posterior["phi"].stack(sample=("chain", "draw"))
     return np.asarray(phi.transpose(COMPONENT_DIM, "sample"))
 
 
-def _component_draws(posterior: Any, component: Component) -> np.ndarray:
+def _component_draws(posterior: DataTree, component: Component) -> np.ndarray:
     """Draws of a component's coefficient (population) or SD (group), flattened."""
     if component.kind == "common":
         values, dim = posterior[component.term], f"{component.term}_dim"
@@ -93,7 +97,7 @@ def _component_draws(posterior: Any, component: Component) -> np.ndarray:
     return np.asarray(values).reshape(-1)
 
 
-def variance_contributions(idata: Any, plan: Plan) -> np.ndarray:
+def variance_contributions(idata: DataTree, plan: Plan) -> np.ndarray:
     """Per draw, each component's contribution to Var(η), one row per component.
 
     var(x_j) β_j² for a population column (mean square without an intercept) and
@@ -103,14 +107,14 @@ def variance_contributions(idata: Any, plan: Plan) -> np.ndarray:
     return np.array([c.spread * _component_draws(posterior, c) ** 2 for c in plan.components])
 
 
-def keep_observations(idata: Any, rows: int) -> None:
+def keep_observations(idata: DataTree, rows: int) -> None:
     """Keep the first ``rows`` observations of what ``predict`` wrote (in place)."""
     for group in ("posterior", "posterior_predictive"):
         if group in idata.children and OBSERVATION_DIM in idata[group].dims:
             idata[group] = idata[group].isel({OBSERVATION_DIM: slice(0, rows)})
 
 
-def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:
+def prediction_draws(model: BambiModel, idata: DataTree, kind: str) -> np.ndarray:
     """Predictions that ``bambi.Model.predict`` wrote, as (sample, observation, ...)."""
     if kind == "response":
         name = model.response_term.name
@@ -121,7 +125,9 @@ def prediction_draws(model: Any, idata: Any, kind: str) -> np.ndarray:
     return array.reshape(-1, *array.shape[2:])
 
 
-def with_predictions(model: Any, idata: Any, random_seed: Any = None) -> Any:
+def with_predictions(
+    model: BambiModel, idata: DataTree, random_seed: RandomSeed = None
+) -> DataTree:
     """A copy of ``idata`` holding the log-likelihood and posterior predictive draws."""
     tree = idata.copy()
     if "log_likelihood" not in tree.children:
@@ -133,7 +139,7 @@ def with_predictions(model: Any, idata: Any, random_seed: Any = None) -> Any:
     return tree
 
 
-def xr_tree(dataset: Any) -> Any:
+def xr_tree(dataset: Dataset) -> DataTree:
     import xarray as xr
 
     return xr.DataTree(dataset)

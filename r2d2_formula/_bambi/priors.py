@@ -19,12 +19,17 @@ from r2d2_formula._bambi.names import ALR_DIM, ALR_OFFSET, COMPONENT_DIM
 from r2d2_formula._plan import Plan
 from r2d2_formula._r2 import pytensor_ops
 from r2d2_formula._shares import ALRShares
+from r2d2_formula._types import BambiPrior, BambiTerm, Dims, PyMCModel, Tensor
 
 __all__ = ["r2d2_priors"]
 
 
 def r2d2_priors(
-    parent: Any, plan: Plan, intercept_mean: float, intercept_sd: float, intercept_prior: Any
+    parent: BambiTerm,
+    plan: Plan,
+    intercept_mean: float,
+    intercept_sd: float,
+    intercept_prior: BambiPrior,
 ) -> dict:
     import bambi as bmb
 
@@ -48,8 +53,8 @@ def r2d2_priors(
 
 
 def _coefficient(
-    label: str, dims: Any = None, *, plan: Plan, indices: tuple[int, ...], term: str
-) -> Any:
+    label: str, dims: Dims = None, *, plan: Plan, indices: tuple[int, ...], term: str
+) -> Tensor:
     """Population-level coefficients of one term: Normal(0, sqrt(φ_k W / v_k))."""
     import pymc as pm
 
@@ -62,7 +67,7 @@ def _coefficient(
     return pm.Normal(label, mu=0.0, sigma=sd, dims=dims)
 
 
-def _group_sd(label: str, dims: Any = None, *, plan: Plan, indices: tuple[int, ...]) -> Any:
+def _group_sd(label: str, dims: Dims = None, *, plan: Plan, indices: tuple[int, ...]) -> Tensor:
     """Group-level SDs of one term: sqrt(φ_k W / m_k); Bambi draws the effects."""
     import pymc as pm
 
@@ -70,7 +75,7 @@ def _group_sd(label: str, dims: Any = None, *, plan: Plan, indices: tuple[int, .
     return pm.Deterministic(label, sd if dims else sd[0], dims=dims)
 
 
-def _component_sd(plan: Plan, indices: tuple[int, ...]) -> Any:
+def _component_sd(plan: Plan, indices: tuple[int, ...]) -> Tensor:
     import pytensor.tensor as pt
 
     phi, w = _hyperpriors(plan)
@@ -78,7 +83,7 @@ def _component_sd(plan: Plan, indices: tuple[int, ...]) -> Any:
     return pt.sqrt(phi[list(indices)] * w / scales)
 
 
-def _hyperpriors(plan: Plan) -> tuple[Any, Any]:
+def _hyperpriors(plan: Plan) -> tuple[Tensor, Tensor]:
     """phi and W of the model being built, created on first use."""
     import pymc as pm
 
@@ -88,7 +93,7 @@ def _hyperpriors(plan: Plan) -> tuple[Any, Any]:
     return model["phi"], model["W"]
 
 
-def _add_hyperpriors(model: Any, plan: Plan) -> None:
+def _add_hyperpriors(model: PyMCModel, plan: Plan) -> None:
     import pymc as pm
     import pytensor.tensor as pt
 
@@ -129,7 +134,7 @@ def _add_hyperpriors(model: Any, plan: Plan) -> None:
         _logistic_normal_phi(model, plan.shares)
 
 
-def _logistic_normal_phi(model: Any, shares: ALRShares) -> Any:
+def _logistic_normal_phi(model: PyMCModel, shares: ALRShares) -> Tensor:
     """φ = softmax(log-ratios, 0) with log-ratios = mean + L z, z ~ Normal(0, I): non-centered."""
     import pymc as pm
     import pytensor.tensor as pt

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from formulae.terms.call import Call
 from formulae.terms.terms import GroupSpecificTerm, Intercept, Model, Response, Term
 from formulae.terms.variable import Variable
@@ -17,6 +15,7 @@ from r2d2_formula._formula.names import (
 )
 from r2d2_formula._formula.reader import Source
 from r2d2_formula._formula.spec import EXAMPLE, FormulaSpec, GroupTerm
+from r2d2_formula._types import FormulaeNode
 
 __all__ = ["Builder"]
 
@@ -62,7 +61,7 @@ class Builder:
             _written=written,
         )
 
-    def _response(self, component: Any) -> tuple[str, str | None]:
+    def _response(self, component: FormulaeNode) -> tuple[str, str | None]:
         if isinstance(component, Call) and component.call.callee == "p":
             args = component.call.args
             if len(args) != 2 or component.call.kwargs:

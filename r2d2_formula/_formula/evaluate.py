@@ -7,7 +7,7 @@ import inspect
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from formulae.terms.call_resolver import LazyValue, LazyVariable
@@ -16,6 +16,10 @@ from formulae.terms.variable import Variable
 from r2d2_formula._errors import FormulaError
 from r2d2_formula._formula.spec import FormulaSpec
 from r2d2_formula._formula.terms import model_terms, term_text
+from r2d2_formula._types import FormulaeNode
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Evaluated", "caller_namespace", "evaluate", "raw_response"]
 
@@ -78,7 +82,7 @@ def evaluate(spec: FormulaSpec, data: Any, namespace: Mapping[str, Any]) -> Eval
     return _evaluated(design)
 
 
-def _evaluated(design: Any) -> Evaluated:
+def _evaluated(design: FormulaeNode) -> Evaluated:
     common: dict[str, np.ndarray] = {}
     labels: dict[str, list[str]] = {}
     offsets: dict[str, np.ndarray] = {}
@@ -110,7 +114,7 @@ def _evaluated(design: Any) -> Evaluated:
 _PROPORTION_CALLS = ("p", "prop", "proportion")
 
 
-def raw_response(spec: FormulaSpec, data: Any) -> np.ndarray | None:
+def raw_response(spec: FormulaSpec, data: pd.DataFrame) -> np.ndarray | None:
     """The response as the data hold it, before formulae codes or checks it.
 
     A bare column (formulae would silently code a text column as 0/1) or the
@@ -144,7 +148,9 @@ def raw_response(spec: FormulaSpec, data: Any) -> np.ndarray | None:
     return np.column_stack(columns)
 
 
-def _evaluation_error(spec: FormulaSpec, data: Any, env: Any, err: Exception) -> FormulaError:
+def _evaluation_error(
+    spec: FormulaSpec, data: pd.DataFrame, env: FormulaeNode, err: Exception
+) -> FormulaError:
     """Which term failed, found by evaluating each term of a fresh copy on its own."""
     for term in model_terms(copy.deepcopy(spec._description())):
         try:
@@ -172,6 +178,8 @@ def caller_namespace(depth: int = 1) -> dict[str, Any]:
             if frame is None or frame.f_back is None:
                 return {}
             frame = frame.f_back
+        if frame is None:
+            return {}
         return {**frame.f_globals, **frame.f_locals}
     finally:
         del frame

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from formulae.terms.call_resolver import LazyCall, LazyOperator, LazyValue, LazyVariable
 from formulae.terms.variable import Variable
+
+from r2d2_formula._types import FormulaeNode
 
 __all__ = [
     "is_identifier",
@@ -50,13 +51,13 @@ def write_name(name: str) -> str:
     return write_variable(name)
 
 
-def write_component(component: Any) -> str:
+def write_component(component: FormulaeNode) -> str:
     if isinstance(component, Variable):
         return write_variable(component.name)
     return write_lazy(component.call)
 
 
-def write_lazy(node: Any) -> str:
+def write_lazy(node: FormulaeNode) -> str:
     """Formula text for one of formulae's lazy call objects, parenthesised as needed."""
     if isinstance(node, LazyCall):
         args = [write_lazy(arg) for arg in node.args]
@@ -83,7 +84,7 @@ def write_lazy(node: Any) -> str:
     raise TypeError(f"unexpected formulae object {node!r}")  # pragma: no cover
 
 
-def _binary_rank(node: Any) -> int:
+def _binary_rank(node: FormulaeNode) -> int:
     if isinstance(node, LazyOperator) and len(node.args) == 2:
         return _PRECEDENCE[node.symbol]
     return max(_PRECEDENCE.values()) + 1

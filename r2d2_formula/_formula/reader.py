@@ -9,6 +9,7 @@ token span of each production, the resolver the innermost sub-expression that fa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from formulae.expr import Assign, Binary, Grouping, Unary
@@ -19,6 +20,7 @@ from formulae.terms.terms import Model
 
 from r2d2_formula._errors import FormulaError
 from r2d2_formula._formula.spec import EXAMPLE
+from r2d2_formula._types import FormulaeNode
 
 __all__ = ["Source"]
 
@@ -47,15 +49,15 @@ class _PositionScanner(Scanner):
 class _SpanParser(Parser):
     """formulae's parser, noting the token range each production returns."""
 
-    def __init__(self, tokens: list[Any]) -> None:
+    def __init__(self, tokens: list[FormulaeNode]) -> None:
         super().__init__(tokens)
         self.spans: dict[int, tuple[int, int]] = {}
 
 
-def _noting_span(name: str) -> Any:
+def _noting_span(name: str) -> Callable[..., FormulaeNode]:
     method = getattr(Parser, name)
 
-    def production(self: _SpanParser, *args: Any) -> Any:
+    def production(self: _SpanParser, *args: FormulaeNode) -> FormulaeNode:
         start = self.current
         node = method(self, *args)
         # The innermost production that returns a node saw exactly its tokens.
@@ -89,35 +91,37 @@ class _BlamingResolver(Resolver):
     The camel-case method names are formulae's visitor protocol.
     """
 
-    def __init__(self, expr: Any) -> None:
+    def __init__(self, expr: FormulaeNode) -> None:
         super().__init__(expr)
-        self.culprit: Any = None
+        self.culprit: FormulaeNode = None
 
-    def visitBinaryExpr(self, expr: Any) -> Any:
+    def visitBinaryExpr(self, expr: FormulaeNode) -> FormulaeNode:
         if expr.operator.kind == "PIPE" and (_has_pipe(expr.left) or _has_pipe(expr.right)):
             self.culprit = expr
             raise ValueError("a group-specific term takes one '|'")
         return self._blame(super().visitBinaryExpr, expr)
 
-    def visitGroupingExpr(self, expr: Any) -> Any:
+    def visitGroupingExpr(self, expr: FormulaeNode) -> FormulaeNode:
         return self._blame(super().visitGroupingExpr, expr)
 
-    def visitUnaryExpr(self, expr: Any) -> Any:
+    def visitUnaryExpr(self, expr: FormulaeNode) -> FormulaeNode:
         return self._blame(super().visitUnaryExpr, expr)
 
-    def visitCallExpr(self, expr: Any) -> Any:
+    def visitCallExpr(self, expr: FormulaeNode) -> FormulaeNode:
         return self._blame(super().visitCallExpr, expr)
 
-    def visitVariableExpr(self, expr: Any) -> Any:
+    def visitVariableExpr(self, expr: FormulaeNode) -> FormulaeNode:
         return self._blame(super().visitVariableExpr, expr)
 
-    def visitLiteralExpr(self, expr: Any) -> Any:
+    def visitLiteralExpr(self, expr: FormulaeNode) -> FormulaeNode:
         return self._blame(super().visitLiteralExpr, expr)
 
-    def visitQuotedNameExpr(self, expr: Any) -> Any:
+    def visitQuotedNameExpr(self, expr: FormulaeNode) -> FormulaeNode:
         return self._blame(super().visitQuotedNameExpr, expr)
 
-    def _blame(self, visit: Any, expr: Any) -> Any:
+    def _blame(
+        self, visit: Callable[[FormulaeNode], FormulaeNode], expr: FormulaeNode
+    ) -> FormulaeNode:
         try:
             return visit(expr)
         except Exception:
@@ -127,7 +131,7 @@ class _BlamingResolver(Resolver):
             raise
 
 
-def _has_pipe(node: Any) -> bool:
+def _has_pipe(node: FormulaeNode) -> bool:
     if isinstance(node, Binary):
         return node.operator.kind == "PIPE" or _has_pipe(node.left) or _has_pipe(node.right)
     if isinstance(node, Grouping):
@@ -142,7 +146,7 @@ class Source:
 
     def __init__(self, formula: str) -> None:
         self.formula = formula
-        self.tokens: list[Any] = []
+        self.tokens: list[FormulaeNode] = []
 
     def error(self, detail: str, position: int | None = None) -> FormulaError:
         """A FormulaError quoting the formula, with a caret under ``position``."""
@@ -236,7 +240,7 @@ class Source:
                 where,
             )
 
-    def parse_tokens(self) -> tuple[Any, _SpanParser]:
+    def parse_tokens(self) -> tuple[FormulaeNode, _SpanParser]:
         parser = _SpanParser(self.tokens)
         try:
             root = parser.parse()
@@ -290,7 +294,7 @@ class Source:
             f"'='{at} is only allowed for keyword arguments inside a call, e.g. f(x, k=2)", where
         )
 
-    def resolve(self, root: Any, parser: _SpanParser) -> Model:
+    def resolve(self, root: FormulaeNode, parser: _SpanParser) -> Model:
         resolver = _BlamingResolver(root)
         try:
             description = resolver.resolve()
@@ -299,7 +303,9 @@ class Source:
         # As formulae.model_description does.
         return description if isinstance(description, Model) else Model(description)
 
-    def _resolve_error(self, parser: _SpanParser, culprit: Any, err: Exception) -> FormulaError:
+    def _resolve_error(
+        self, parser: _SpanParser, culprit: FormulaeNode, err: Exception
+    ) -> FormulaError:
         if culprit is None:  # pragma: no cover - every visit records its node
             return self.error(f"formulae cannot read it ({err})")
         if isinstance(culprit, Binary) and culprit.operator.kind == "TILDE":
@@ -322,18 +328,19 @@ class Source:
             )
         return self.error(f"term {text!r} at position {where} is not valid: {reason}", where)
 
-    def text(self, node: Any, parser: _SpanParser) -> tuple[str, int | None]:
+    def text(self, node: FormulaeNode, parser: _SpanParser) -> tuple[str, int | None]:
         """The source text of an AST node and its character position."""
         first, stop = self._token_span(node, parser)
         positioned = [i for i in range(first, stop) if self.written(i)]
         if not positioned:
             return "", None
-        start = self.position(positioned[0])
         last = positioned[-1]
-        end = self.position(last) + len(self.tokens[last].lexeme)
+        start, end = self.position(positioned[0]), self.position(last)
+        assert start is not None and end is not None  # written tokens have positions
+        end += len(self.tokens[last].lexeme)
         return self.formula[start:end], start
 
-    def _token_span(self, node: Any, parser: _SpanParser) -> tuple[int, int]:
+    def _token_span(self, node: FormulaeNode, parser: _SpanParser) -> tuple[int, int]:
         if id(node) in parser.spans:
             return parser.spans[id(node)]
         # Left-associative loops build inner Binary nodes no production returns.

@@ -22,6 +22,7 @@ from r2d2_formula._formula.terms import (
     parts_of,
     term_text,
 )
+from r2d2_formula._types import FormulaeNode
 
 __all__ = ["CONTRASTS", "EXAMPLE", "FORMULAE_FUNCTIONS", "FormulaSpec", "GroupTerm"]
 
@@ -126,7 +127,7 @@ class FormulaSpec:
     )
     # formulae's description of the model from the one parse; design matrices and
     # the names the formula reads come from it. None for a spec built by hand.
-    _model: Any = field(default=None, repr=False, compare=False, kw_only=True)
+    _model: FormulaeNode = field(default=None, repr=False, compare=False, kw_only=True)
     #: The formula as the user wrote it ("" for a spec built by hand).
     text: str = field(default="", repr=False, compare=False, kw_only=True)
 

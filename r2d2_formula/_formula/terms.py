@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from formulae.terms.call import Call
 from formulae.terms.call_resolver import LazyCall, LazyOperator, LazyVariable
 from formulae.terms.terms import GroupSpecificTerm, Intercept, Model, Response, Term
 from formulae.terms.variable import Variable
 
+from r2d2_formula._types import FormulaeNode
+
 __all__ = ["component_names", "lazy_nodes", "model_terms", "parts", "parts_of", "term_text"]
 
 
-def component_names(components: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def component_names(components: list[FormulaeNode]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(variables, calls) of formulae components, in the order they appear, each once."""
     variables: dict[str, None] = {}
     calls: dict[str, None] = {}
@@ -29,9 +29,9 @@ def component_names(components: list[Any]) -> tuple[tuple[str, ...], tuple[str, 
     return tuple(variables), tuple(calls)
 
 
-def model_terms(model: Model, response: bool = True, population: bool = True) -> list[Any]:
+def model_terms(model: Model, response: bool = True, population: bool = True) -> list[FormulaeNode]:
     """The response term, the population terms (offsets included) and the group terms."""
-    terms: list[Any] = []
+    terms: list[FormulaeNode] = []
     if response and isinstance(model.response, Response):
         terms.append(model.response.term)
     if population:
@@ -39,7 +39,7 @@ def model_terms(model: Model, response: bool = True, population: bool = True) ->
     return terms + list(model.group_terms)
 
 
-def parts_of(term: Any, exprs: bool = True, factors: bool = True) -> list[Any]:
+def parts_of(term: FormulaeNode, exprs: bool = True, factors: bool = True) -> list[FormulaeNode]:
     """The Variables and Calls of a term; of a group term, its expression's and factor's."""
     if not isinstance(term, GroupSpecificTerm):
         return list(term.components)
@@ -54,7 +54,7 @@ def parts(
     groups: bool = True,
     exprs: bool = True,
     factors: bool = True,
-) -> list[Any]:
+) -> list[FormulaeNode]:
     """The Variables and Calls of the chosen terms of a model, in formula order."""
     terms = model_terms(model, response, population)
     if not groups:
@@ -62,9 +62,9 @@ def parts(
     return [part for term in terms for part in parts_of(term, exprs, factors)]
 
 
-def lazy_nodes(components: list[Any]) -> list[Any]:
+def lazy_nodes(components: list[FormulaeNode]) -> list[FormulaeNode]:
     """Every node of the calls among ``components``: calls, names, operators, literals."""
-    nodes: list[Any] = []
+    nodes: list[FormulaeNode] = []
     stack = [c.call for c in reversed(components) if isinstance(c, Call)]
     while stack:
         node = stack.pop()
@@ -76,7 +76,7 @@ def lazy_nodes(components: list[Any]) -> list[Any]:
     return nodes
 
 
-def term_text(term: Any) -> str:
+def term_text(term: FormulaeNode) -> str:
     if isinstance(term, GroupSpecificTerm):
         expr = "1" if isinstance(term.expr, Intercept) else term.expr.name
         return f"{expr}|{term.factor.name}"

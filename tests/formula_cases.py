@@ -1,18 +1,11 @@
-"""parse(): formula structure as Bambi names it, exact round trips, located errors."""
+"""Formula cases shared by the tests of the _formula stages: expected structures, invalid
+formulas with what their error must say, and Hypothesis strategies of formulas."""
 
-import dataclasses
-import doctest
-import importlib
-import pkgutil
 import re
 
-import formulae as fm
-import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from r2d2_formula import _formula as formula_module
-from r2d2_formula._errors import FormulaError, R2D2Error
+from r2d2_formula._errors import FormulaError
 from r2d2_formula._formula import FormulaSpec, GroupTerm, parse
 
 
@@ -97,6 +90,7 @@ VALID = [
     ("y ~ offset(t) + offset(log(t))", spec(offsets=["t", "log(t)"])),
 ]
 
+
 INVALID = [
     ("", ["is empty"]),
     ("   ", ["is empty"]),
@@ -157,155 +151,6 @@ INVALID = [
     ("y ~ log(log(x)) * log(x)", ["term 'log(log(x)) * log(x)' at position 4"]),
 ]
 
-
-@pytest.mark.parametrize(("formula", "expected"), VALID, ids=[f for f, _ in VALID])
-def test_valid_formula_structure(formula, expected):
-    result = parse(formula)
-    assert result == expected
-    assert parse(str(result)) == result
-
-
-@pytest.mark.parametrize(("formula", "expected"), VALID, ids=[f for f, _ in VALID])
-def test_names_agree_with_formulae_model_description(formula, expected):
-    # parse() runs formulae's scanner, parser and resolver itself (to locate errors);
-    # it must read every valid formula exactly as formulae.model_description does.
-    description = fm.model_description(formula)
-    names = [term.name for term in description.common_terms if term.name != "Intercept"]
-    assert [name for name in names if not name.startswith("offset(")] == list(expected.population)
-    assert [term.name for term in description.group_terms] == [g.name for g in expected.groups]
-    assert any(term.name == "Intercept" for term in description.common_terms) == (
-        expected.intercept
-    )
-
-
-@pytest.mark.parametrize(("formula", "fragments"), INVALID, ids=[f for f, _ in INVALID])
-def test_invalid_formula_is_a_located_formula_error(formula, fragments):
-    with pytest.raises(FormulaError) as info:
-        parse(formula)
-    message = str(info.value)
-    assert repr(formula) in message
-    for fragment in fragments:
-        assert fragment in message, message
-    check_positions(formula, message)
-
-
-@pytest.mark.parametrize("value", [None, 3, 1.5, b"y ~ x", ["y ~ x"], {"y": "x"}])
-def test_non_string_is_a_formula_error(value):
-    with pytest.raises(FormulaError, match=f"must be a string.*{type(value).__name__}"):
-        parse(value)
-
-
-def test_formula_errors_are_the_package_errors_and_chain_formulae_errors():
-    with pytest.raises(FormulaError) as info:
-        parse("y ~ x * * z")
-    assert isinstance(info.value, R2D2Error) and isinstance(info.value, ValueError)
-    assert type(info.value.__cause__).__name__ == "ParseError"
-    with pytest.raises(FormulaError) as info:
-        parse("y ~ -x")
-    assert type(info.value.__cause__).__name__ == "ResolverError"
-
-
-def test_error_message_points_a_caret_at_the_position():
-    with pytest.raises(FormulaError) as info:
-        parse("y ~ x * * z")
-    assert str(info.value).splitlines()[1:] == ["    y ~ x * * z", "            ^"]
-
-
-@pytest.mark.parametrize(
-    ("formula", "written"),
-    [
-        ("y ~ x1 + C(a) + (x|g)", "y ~ 1 + x1 + C(a) + (1|g) + (x|g)"),
-        ("y ~ x - 1", "y ~ 0 + x"),
-        ("y ~ 1", "y ~ 1"),
-        ("y ~ 0", "y ~ 0"),
-        ("p(k,n) ~ x + offset( log(t) )", "p(k, n) ~ 1 + x + offset(log(t))"),
-        ("y ~ (0 + x|g)", "y ~ 1 + (0 + x|g)"),
-        ("y ~ (0 + x|g) + (1|g)", "y ~ 1 + (0 + x|g) + (1|g)"),
-        ("y ~ (x|g) - (1|g) + (1|h)", "y ~ 1 + (0 + x|g) + (1|h)"),
-        ("y ~ (1|a/b) + (z|a)", "y ~ 1 + (1|a) + (1|a:b) + (z|a)"),
-        ("y ~ I((x + 1) * 2)", "y ~ 1 + I((x + 1) * 2)"),
-        ("y ~ I(x - (z - w)) + I(-(x + 1))", "y ~ 1 + I(x - (z - w)) + I(-(x + 1))"),
-        # formulae names these 'I(x * 1e-07)' and 'I(x + 1e+20)', which it cannot read.
-        ("y ~ I(x * 0.0000001)", "y ~ 1 + I(x * 0.0000001)"),
-        ("y ~ I(x + 100000000000000000000.0)", "y ~ 1 + I(x + 100000000000000000000.0)"),
-        ("y ~ log(`a b`) + `c d`:x + (1|`g h`)", "y ~ 1 + log(`a b`) + `c d`:x + (1|`g h`)"),
-        ("`y obs` ~ x", "`y obs` ~ 1 + x"),
-        # Bare, these names would be Python literals (True would even be the intercept).
-        ("`False` ~ `True` + `None` + log(`True`)", "`False` ~ 1 + `True` + `None` + log(`True`)"),
-        ('y ~ "a`b"', 'y ~ 1 + "a`b"'),
-    ],
-)
-def test_str_writes_a_faithful_formula(formula, written):
-    result = parse(formula)
-    assert str(result) == written
-    assert parse(written) == result
-
-
-def test_str_of_a_spec_built_by_hand():
-    built = FormulaSpec(
-        "y",
-        population=("x", "x:z", "body mass"),
-        groups=(GroupTerm("z", "g"), GroupTerm("1", "h"), GroupTerm("x", "h")),
-        intercept=False,
-        offsets=("log(t)",),
-    )
-    assert str(built) == (
-        "y ~ 0 + x + x:z + `body mass` + offset(log(t)) + (0 + z|g) + (1|h) + (x|h)"
-    )
-    assert parse(str(built)) == built
-    binomial = FormulaSpec("k", trials="n", population=("x",))
-    assert str(binomial) == "p(k, n) ~ 1 + x"
-
-
-def test_group_term_name_is_bambis():
-    assert GroupTerm("1", "g").name == "1|g"
-    assert GroupTerm("x", "g").name == "x|g"
-    assert GroupTerm("1", "a:b").name == "1|a:b"
-    assert [g.name for g in parse("y ~ (x:z|a/b)").groups] == [
-        "1|a",
-        "1|a:b",
-        "x:z|a",
-        "x:z|a:b",
-    ]
-
-
-def test_specs_are_frozen_hashable_values_with_a_readable_repr():
-    first = parse("y ~ x + (1 | g)")
-    assert first == parse("y~x+(1|g)")
-    assert first != parse("y ~ 0 + x + (1|g)")
-    assert first != parse("y ~ x + (1|h)")
-    assert first != parse("y ~ x + offset(t) + (1|g)")
-    assert len({first, parse("y~x+(1|g)"), parse("y ~ z")}) == 2
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        first.response = "z"
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        first.groups[0].factor = "h"
-    assert repr(first) == (
-        "FormulaSpec(response='y', trials=None, population=('x',), "
-        "groups=(GroupTerm(expr='1', factor='g'),), intercept=True, offsets=())"
-    )
-    # Specs that differ only in how formulae printed a term compare by Bambi's names.
-    assert parse("y ~ I((x + 1) * 2)") == spec(population=["I(x + 1 * 2)"])
-
-
-def test_docstring_examples_run():
-    # The examples of every stage of the _formula package (parse's are in its __init__).
-    attempted = failed = 0
-    for module in [formula_module, *submodules(formula_module)]:
-        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-        attempted, failed = attempted + result.attempted, failed + result.failed
-    assert attempted >= 10
-    assert failed == 0
-
-
-def submodules(package):
-    return [
-        importlib.import_module(info.name)
-        for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
-    ]
-
-
-# --------------------------------------------------------------------------- properties
 
 POSITION = re.compile(r"at position (\d+)")
 # A quoted simple token (no quotes or backslashes in it) followed by its position.
@@ -438,31 +283,3 @@ def parses_back_or_fails_cleanly(formula):
     assert parse(str(result)) == result
     assert str(parse(str(result))) == str(result)
     return result
-
-
-@settings(max_examples=200, deadline=None)
-@given(formulas())
-def test_grammar_formulas_parse_to_their_structure_and_round_trip(case):
-    formula, expected = case
-    result = parse(formula)
-    assert result == expected
-    assert parse(str(result)) == result
-
-
-@settings(max_examples=200, deadline=None)
-@given(broken_formulas())
-def test_edited_formulas_round_trip_or_raise_formula_error(formula):
-    parses_back_or_fails_cleanly(formula)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="yxzg~+-*/:|()[]{}01 .,`'\"=<>!$_\nCIp", max_size=25))
-def test_arbitrary_text_round_trips_or_raises_formula_error(formula):
-    parses_back_or_fails_cleanly(formula)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.one_of(st.none(), st.integers(), st.floats(), st.binary(), st.lists(st.text())))
-def test_anything_but_a_string_is_a_formula_error(value):
-    with pytest.raises(FormulaError, match="must be a string"):
-        parse(value)
