@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 
-.PHONY: demo test test-slow lint bench docs notebooks install clean
+.PHONY: demo test test-slow lint bench bench-quick docs notebooks install clean
 
 install: $(STAMP)
 
@@ -31,22 +31,27 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check r2d2_formula tests benchmarks notebooks
 	$(VENV)/bin/ruff format --check r2d2_formula tests benchmarks notebooks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The HTML documentation: the README's guide, the API reference from the docstrings and the
 # notebooks as committed (not executed). Fails on any warning. Open docs/_build/html/index.html.
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
 
-# Execute the notebooks in place at full draws, keeping their outputs (commit the result);
-# about 5 minutes. Run after notebooks/build_notebooks.py has regenerated them.
+# Write notebooks/NN_name.ipynb from the percent script notebooks/NN_name.py (jupytext),
+# executed at full draws with their outputs (commit both); about 5 minutes.
 notebooks: $(STAMP)
 	$(PY) notebooks/execute_notebooks.py
 
-# Long: about an hour in all on a 2-core machine. Tables go to benchmarks/results/.
+# Every benchmark at full size (python -m benchmarks --list): hours on a 2-core machine.
+# Tables go to benchmarks/results/. One alone: $(PY) -m benchmarks NAME [OPTIONS].
 bench: $(STAMP)
-	$(PY) benchmarks/prior_fidelity.py
-	$(PY) benchmarks/sampling.py
-	$(PY) benchmarks/scale.py
+	$(PY) -m benchmarks all
+
+# A smoke run of every benchmark (small data, few draws and seeds): a few minutes.
+# Tables go to benchmarks/results/quick/ (not committed).
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -22,7 +22,7 @@ lme4 does not print.
 Predictors are centered and scaled before optimisation; estimates and their
 covariance are transformed back to the original scale.
 
-Usage: python benchmarks/ml_reference.py
+Usage: python -m benchmarks ml_reference
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import argparse
 import time
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special
 
-from r2d2_formula._datasets import load
+from r2d2_formula._datasets import load_dataset
 
 #: Published lme4 results used for validation (sources in tests/lme4_reference.py).
 PUBLISHED = {
@@ -482,7 +483,7 @@ def lmm_loglik(groups, theta: np.ndarray, correlated: bool, reml: bool = False):
 
 def sleepstudy_groups() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """``(X_g, Z_g, y_g)`` per subject of sleepstudy; X = Z = [1, Days]."""
-    data = load("sleepstudy")
+    data = load_dataset("sleepstudy")
     groups = []
     for _, part in data.groupby("Subject", observed=True):
         XZ = np.column_stack([np.ones(len(part)), part["Days"].to_numpy(float)])
@@ -547,7 +548,7 @@ def fit_cbpp() -> dict:
     dict
         See :func:`fit_glmm`.
     """
-    data = load("cbpp")
+    data = load_dataset("cbpp")
     fixed = treatment_dummies(data, "period")
     return fit_glmm(make_glmm(data, "incidence", "size", fixed, ["herd"], "binomial"))
 
@@ -562,7 +563,7 @@ def fit_grouseticks() -> dict:
     dict
         See :func:`fit_glmm`.
     """
-    data = load("grouseticks")
+    data = load_dataset("grouseticks")
     fixed = treatment_dummies(data, "YEAR").assign(HEIGHT=data["HEIGHT"].astype(float))
     model = make_glmm(data, "TICKS", None, fixed, ["BROOD", "LOCATION"], "poisson")
     return fit_glmm(model)
@@ -610,8 +611,9 @@ def _print_check(fit: dict, published: dict) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Fit the five models and print them against published lme4 values."""
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     start = time.perf_counter()
     _print_fit("cbpp: binomial, Laplace  [validation]", fit_cbpp(), PUBLISHED["cbpp"])
     _print_fit(

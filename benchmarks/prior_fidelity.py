@@ -21,7 +21,7 @@ With 20,000 draws the KS distance of a correct prior exceeds 0.0096 with
 probability 5% (1.36/sqrt(n)), so the exact method's target 0.015 leaves room
 for Monte-Carlo noise only.
 
-Usage: python benchmarks/prior_fidelity.py [--draws 20000] [--quick] [--out DIR]
+Usage: python -m benchmarks prior_fidelity [--draws 20000] [--quick] [--out DIR]
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _shared import markdown  # benchmarks/ is on sys.path when run as a script
 from scipy import special, stats
 
 import r2d2_formula as rf
+from benchmarks._harness import RESULTS, markdown
 
 FAMILIES = ["gaussian", "bernoulli", "binomial", "poisson", "negativebinomial", "gamma"]
 BETAS = [(1.0, 1.0), (1.0, 4.0), (4.0, 1.0), (2.0, 2.0)]
@@ -177,8 +177,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=20_000, help="prior draws per cell (20000)")
     parser.add_argument("--quick", action="store_true", help="a small subset, for smoke tests")
-    default_out = str(Path(__file__).parent / "results")
-    parser.add_argument("--out", default=default_out, help="output folder")
+    parser.add_argument("--out", default=str(RESULTS), help="output folder")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     if args.quick:

@@ -6,7 +6,7 @@ variant, then sampled by nutpie once per seed, exactly as ``Model.fit()`` sample
 (``pm.sample(nuts_sampler="nutpie")`` compiles the same model and calls
 ``nutpie.sample`` with the same draws, tuning, chains and target acceptance).
 
-Data sets: the three of ``benchmarks/sampling.py``; two more simulated Poisson GLMMs
+Data sets: the three of ``benchmarks.sampling``; two more simulated Poisson GLMMs
 with predictors that have no effect (other seeds, group counts and mean counts, one
 with sparse counts); lme4's sleepstudy, cbpp, grouseticks and VerbAgg with the
 formulas of ``r2d2_formula._datasets.EXAMPLES``.
@@ -18,21 +18,21 @@ matrix); ``logistic_normal`` (logistic-normal shares matched to the Dirichlet).
 Writes ``robustness.csv`` (one row per fit) and ``robustness.md`` (divergences, seeds
 × data sets, and a summary per variant) to ``benchmarks/results/``.
 
-Usage: python benchmarks/robustness.py [--seeds 20] [--datasets ...] [--variants ...]
+Usage: python -m benchmarks robustness [--seeds 20] [--datasets ...] [--variants ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _shared import markdown  # benchmarks/ is on sys.path
-from sampling import simulate
+
+from benchmarks._harness import RESULTS, compile_model, fit, markdown
+from benchmarks.sampling import simulate
 
 SIMULATED = ("poisson", "logistic", "slopes", "poisson_null_a", "poisson_null_b")
 REAL = ("sleepstudy", "cbpp", "grouseticks", "verbagg")
@@ -61,18 +61,15 @@ def dataset(name: str) -> tuple[str, str, pd.DataFrame]:
         return null_poisson(seed=11, n=800, groups=50, intercept=0.8)
     if name == "poisson_null_b":
         return null_poisson(seed=12, n=300, groups=15, intercept=-0.7)
-    from r2d2_formula._datasets import EXAMPLES, load
+    from r2d2_formula._datasets import EXAMPLES, load_dataset
 
     example = EXAMPLES[name]
-    return example.formula, example.family, load(name)
+    return example.formula, example.family, load_dataset(name)
 
 
 def build(name: str, variant: str):
-    """The compiled nutpie model and the sampler settings of one variant."""
-    import nutpie
-
+    """The compiled nutpie model, the sampler settings of one variant and the rows of data."""
     import r2d2_formula as rf
-    from r2d2_formula._bambi import pymc_model
     from r2d2_formula._model import DEFAULT_FIT
 
     formula, family, data = dataset(name)
@@ -93,29 +90,17 @@ def build(name: str, variant: str):
     }
     if "lowrank" in parts:
         settings["low_rank_modified_mass_matrix"] = True
-    start = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(pymc_model(model.bambi_model))
-    return compiled, settings, time.perf_counter() - start, len(data)
+    return compile_model(model), settings, len(data)
 
 
 def run(name: str, variant: str, seeds: list[int]) -> list[dict]:
-    """Fit one data set with one variant at each seed."""
-    import arviz as az
-    import nutpie
-
-    compiled, settings, compile_s, rows = build(name, variant)
+    """Fit one data set with one variant at each seed (compiled once)."""
+    compiled, settings, rows = build(name, variant)
     out = []
     for seed in seeds:
-        start = time.perf_counter()
-        idata = nutpie.sample(compiled, seed=seed, progress_bar=False, **settings)
-        sample_s = time.perf_counter() - start
-        posterior = idata.posterior.to_dataset()
-        # Model.fit() does not keep the linear predictor (Bambi's var_names leave it out).
-        posterior = posterior[
-            [v for v in posterior.data_vars if "__obs__" not in posterior[v].dims]
-        ]
-        ess = az.ess(posterior, method="bulk")
-        rhat = az.rhat(posterior)
+        # Every variable Model.fit() keeps (Bambi's var_names leave the linear predictor out).
+        done = fit(compiled, seed=seed, **settings)
+        posterior, ess, rhat = done.idata.posterior, done.ess_bulk, done.r_hat
         # The shared parameters: coefficients, SDs, W, φ, R², the family's own (not one
         # group's effect, not a non-centered offset).
         shared = [
@@ -124,22 +109,21 @@ def run(name: str, variant: str, seeds: list[int]) -> list[dict]:
             if not v.endswith("_offset")
             and not any(str(d).endswith("__factor_dim") for d in posterior[v].dims)
         ]
-        divergent = int(idata.sample_stats["diverging"].sum())
         out.append(
             {
                 "dataset": name,
                 "variant": variant,
                 "seed": seed,
                 "rows": rows,
-                "divergences": divergent,
-                "divergent_share": divergent / (settings["draws"] * settings["chains"]),
-                "max_r_hat": float(max(np.nanmax(rhat[v].values) for v in rhat.data_vars)),
+                "divergences": done.divergences,
+                "divergent_share": done.divergences / (settings["draws"] * settings["chains"]),
+                "max_r_hat": done.max_r_hat,
                 "max_r_hat_shared": float(max(np.nanmax(rhat[v].values) for v in shared)),
                 "worst_r_hat": max(rhat.data_vars, key=lambda v: float(np.nanmax(rhat[v].values))),
                 "worst_ess": min(ess.data_vars, key=lambda v: float(np.nanmin(ess[v].values))),
-                "min_ess_bulk": float(min(np.nanmin(ess[v].values) for v in ess.data_vars)),
-                "compile_s": round(compile_s, 2),
-                "sample_s": round(sample_s, 2),
+                "min_ess_bulk": done.min_ess_bulk,
+                "compile_s": round(done.compile_s, 2),
+                "sample_s": round(done.sample_s, 2),
             }
         )
         print(json.dumps(out[-1]), flush=True)
@@ -173,7 +157,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument(
         "--variants", nargs="*", default=["default"], help=f"any of {VARIANTS}, or joined by +"
     )
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--stem", default="robustness")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")

@@ -28,20 +28,20 @@ r_hat and the peak resident memory of the process (each fit runs in its own proc
 The table gives the ratios r2d2/seed and r2d2/bambi of ESS per second, measured in the
 same run: machines are noisy, ratios less so.
 
-Usage: python benchmarks/sampling.py [--quick] [--sampler nutpie|pymc] [--out DIR]
+Usage: python -m benchmarks sampling [--quick] [--sampler nutpie|pymc] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _shared import in_fresh_process, markdown, peak_rss_mb  # benchmarks/ is on sys.path
+
+from benchmarks._harness import RESULTS, fit, in_fresh_process, markdown, shared_names
 
 DATASETS = ("poisson", "logistic", "slopes")
 VARIANTS = ("r2d2", "r2d2_nc", "seed", "bambi")
@@ -94,14 +94,7 @@ def r2d2_model(formula: str, family: str, data: pd.DataFrame, **options):
     from r2d2_formula._model import DEFAULT_FIT
 
     model = rf.Model(formula, data, family=family, **options)
-    names = [*_coefficients_and_sds(model.bambi_model), "W", "phi"]
-    return pymc_model(model.bambi_model), names, DEFAULT_FIT["target_accept"]
-
-
-def _coefficients_and_sds(model) -> list[str]:
-    """A Bambi model's population coefficients and group SDs, by their posterior names."""
-    parent = model.parameters[model.family.likelihood.parent]
-    return [*parent.common_terms, *(f"{t}_sigma" for t in parent.group_specific_terms)]
+    return pymc_model(model.bambi_model), shared_names(model), DEFAULT_FIT["target_accept"]
 
 
 def bambi_model(formula: str, family: str, data: pd.DataFrame):
@@ -109,7 +102,7 @@ def bambi_model(formula: str, family: str, data: pd.DataFrame):
 
     model = bmb.Model(formula, data, family=family)
     model.build()
-    return model.backend.model, _coefficients_and_sds(model), 0.8
+    return model.backend.model, shared_names(model), 0.8
 
 
 def seed_model(formula: str, family: str, data: pd.DataFrame):
@@ -192,65 +185,31 @@ BUILDERS = {
 
 def run_one(dataset: str, variant: str, sampler: str, quick: bool) -> dict:
     """Fit one variant to one data set; returns the measurements."""
-    import arviz as az
-
     formula, family, data = simulate(dataset, quick)
     model, names, target_accept = BUILDERS[variant](formula, family, data)
     draws, tune, chains = (100, 100, 1) if quick else (1000, 1000, 2)
-    if sampler == "nutpie":
-        import nutpie
-
-        start = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(model)
-        compile_s = time.perf_counter() - start
-        start = time.perf_counter()
-        idata = nutpie.sample(
-            compiled,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            seed=7,
-            target_accept=target_accept,
-            progress_bar=False,
-        )
-        sample_s = time.perf_counter() - start
-    else:
-        import pymc as pm
-
-        start = time.perf_counter()
-        with model:
-            step = pm.NUTS(target_accept=target_accept)
-        compile_s = time.perf_counter() - start
-        start = time.perf_counter()
-        with model:
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=chains,
-                step=step,
-                random_seed=7,
-                progressbar=False,
-                compute_convergence_checks=False,
-            )
-        sample_s = time.perf_counter() - start
-    draws_ds = idata.posterior.to_dataset()
-    posterior = draws_ds[[n for n in names if n in draws_ds]]
-    ess = az.ess(posterior, method="bulk")
-    rhat = az.rhat(posterior) if chains > 1 else None
-    min_ess = min(float(ess[v].min()) for v in ess.data_vars)
+    run = fit(
+        model,
+        sampler=sampler,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=7,
+        target_accept=target_accept,
+        names=names,
+    )
     return {
         "dataset": dataset,
         "variant": variant,
         "sampler": sampler,
         "target_accept": target_accept,
-        "compile_s": round(compile_s, 2),
-        "sample_s": round(sample_s, 2),
-        "min_ess_bulk": round(min_ess, 1),
-        "ess_per_s": round(min_ess / sample_s, 2),
-        "divergences": int(idata.sample_stats["diverging"].sum()),
-        "max_r_hat": round(max(float(rhat[v].max()) for v in rhat.data_vars), 4) if rhat else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "compile_s": round(run.compile_s, 2),
+        "sample_s": round(run.sample_s, 2),
+        "min_ess_bulk": round(run.min_ess_bulk, 1),
+        "ess_per_s": round(run.ess_per_s, 2),
+        "divergences": run.divergences,
+        "max_r_hat": None if run.max_r_hat is None else round(run.max_r_hat, 4),
+        "peak_rss_mb": round(run.peak_rss_mb, 1),
         "draws": draws * chains,
     }
 
@@ -258,9 +217,8 @@ def run_one(dataset: str, variant: str, sampler: str, quick: bool) -> dict:
 def measure(dataset: str, variant: str, sampler: str, quick: bool) -> dict:
     """``run_one`` in a fresh process, so peak memory and compile caches are its own."""
     args = ["--one", dataset, variant, "--sampler", sampler, *(["--quick"] if quick else [])]
-    return in_fresh_process(
-        __file__, args, {"dataset": dataset, "variant": variant, "sampler": sampler}
-    )
+    label = {"dataset": dataset, "variant": variant, "sampler": sampler}
+    return in_fresh_process("sampling", args, label)
 
 
 def ratios(results: pd.DataFrame) -> pd.DataFrame:
@@ -281,7 +239,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
     parser.add_argument("--quick", action="store_true", help="small data and draws: a smoke test")
     parser.add_argument("--sampler", default="nutpie", choices=["nutpie", "pymc"])
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=DATASETS)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "VARIANT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")

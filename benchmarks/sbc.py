@@ -22,8 +22,9 @@ and formula (``y ~ x1 + x2 + x3 + (1|g)``, ``y ~ x1 + (x1|g)``) the job
 If the fit is calibrated the ranks are uniform (Talts et al. 2018) and the intervals
 hold the truth 90% of the time. :func:`report` tests the ranks for uniformity (KS on
 randomised normalised ranks and chi-square on 10 bins; Holm's correction over every
-test of the table), compares the coverage with the 99% interval of Binomial(N, 0.9)/N,
-and draws ECDF-difference plots with simultaneous 99% bands (ArviZ).
+test of the table), compares the coverage with the 99% interval of Binomial(N, 0.9)/N
+(those statistics are :mod:`benchmarks.sbc_stats`), and draws ECDF-difference plots with
+simultaneous 99% bands (ArviZ).
 
 Compile once: the centering decision depends on the data, so each simulated data set is
 first given to :class:`r2d2_formula.Model` (cheap: no compilation) to learn the decision;
@@ -31,14 +32,14 @@ each worker then compiles, once per (model, decision), the PyMC model with the o
 response replaced by a shared variable and samples every data set of that decision
 with ``compiled.with_data(...)``. Simulations run on ``dask.distributed``: a local
 cluster (``--workers`` processes of one thread) by default, or an existing one with
-``--scheduler ADDRESS`` (its workers need r2d2_formula and nutpie installed; this file
+``--scheduler ADDRESS`` (its workers need r2d2_formula and nutpie installed; this package
 is uploaded to them). A data set the package refuses (e.g. an all-zero Bernoulli
 response) is skipped and counted: the selection depends on the data alone, so the
 remaining ranks stay uniform.
 
 Usage::
 
-    python benchmarks/sbc.py [--families gaussian ...] [--formulas intercepts slopes]
+    python -m benchmarks sbc [--families gaussian ...] [--formulas intercepts slopes]
         [--sims 200] [--draws 1000] [--tune 1000] [--thin 10] [--workers 2]
         [--centering auto|noncentered|centered] [--scheduler ADDRESS] [--out DIR]
         [--fresh] [--report-only]
@@ -54,32 +55,33 @@ in ``DIR/sims`` at the end of each run, so families can be run one at a time.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from benchmarks._harness import RESULTS as RESULTS_ROOT
+from benchmarks._harness import markdown
+from benchmarks.sbc_stats import LEVEL, ecdf_difference, rank_draws, summarise, uniformity
 
 FAMILIES = ("gaussian", "poisson", "bernoulli", "binomial", "negativebinomial")
 FORMULAS = {"intercepts": "x1 + x2 + x3 + (1|g)", "slopes": "x1 + (x1|g)"}
 #: The fixed design: rows, groups (of equal size), the seed of x1..x3 and the trials.
 N_ROWS, N_GROUPS, DESIGN_SEED = 120, 12, 20240513
-#: Central interval whose coverage is checked, and the level of the tolerances and bands.
-INTERVAL, LEVEL = 0.9, 0.99
-#: Bins of the chi-square test of the ranks.
-BINS = 10
 #: Name of the shared variable that replaces the observed response in the compiled model.
 RESPONSE_DATA = "sbc_response"
-RESULTS = Path(__file__).parent / "results" / "sbc"
+RESULTS = RESULTS_ROOT / "sbc"
 #: ``--centering``: the package's default (decided per data set) or one form for every term.
 CENTRING: dict[str, bool | str] = {"auto": "auto", "noncentered": True, "centered": False}
 
@@ -262,72 +264,6 @@ def swappable(model: Any) -> Any:
     return nutpie.compile_pymc_model(swapped_model(model)[0])
 
 
-# --- ranks, coverage and uniformity -----------------------------------------------------
-
-
-def rank_of(truth: float, draws: np.ndarray) -> int:
-    """Number of draws below the true value: 0..len(draws)."""
-    return int(np.sum(np.asarray(draws) < truth))
-
-
-def thinning(draws: int, ess: float, thin: int) -> int:
-    """Keep every ``step``-th draw: at least ``thin``, and no more draws than the ESS.
-
-    Autocorrelated draws make ranks pile up at the ends (a calibrated fit would look
-    over-confident); thinning to about the effective sample size makes them nearly
-    independent (Talts et al. 2018, section 5).
-    """
-    if not np.isfinite(ess) or ess <= 0:
-        return int(thin)
-    return max(int(thin), math.ceil(draws / ess))
-
-
-def pit_from_rank(rank: int | np.ndarray, ranked: int, jitter: float | np.ndarray) -> Any:
-    """Randomised normalised rank (rank + U)/(L + 1), uniform on (0, 1) under calibration.
-
-    ``ranked`` is L, the number of draws ranked against; ``jitter`` is U ~ Uniform(0, 1).
-    Spreading each of the L + 1 ranks over its own interval makes the statistic
-    continuous, so the KS test and equal-width bins are exact.
-    """
-    return (np.asarray(rank) + np.asarray(jitter)) / (ranked + 1)
-
-
-def central_interval(draws: np.ndarray, prob: float = INTERVAL) -> tuple[float, float]:
-    """The central ``prob`` interval of the draws (equal tails)."""
-    low, high = np.quantile(draws, [(1 - prob) / 2, (1 + prob) / 2])
-    return float(low), float(high)
-
-
-def uniformity(pit: np.ndarray, bins: int = BINS) -> tuple[float, float]:
-    """p-values of KS against Uniform(0, 1) and of chi-square on ``bins`` equal bins."""
-    pit = np.asarray(pit, dtype=float)
-    counts = np.histogram(pit, bins=bins, range=(0.0, 1.0))[0]
-    return float(stats.kstest(pit, "uniform").pvalue), float(stats.chisquare(counts).pvalue)
-
-
-def coverage_tolerance(sims: int, prob: float = INTERVAL, level: float = LEVEL) -> tuple:
-    """The central ``level`` interval of Binomial(sims, prob)/sims: coverage of a calibrated fit.
-
-    A correct interval's observed coverage falls outside it with probability at most
-    1 - ``level``.
-    """
-    tail = (1 - level) / 2
-    low = stats.binom.ppf(tail, sims, prob) / sims
-    high = stats.binom.ppf(1 - tail, sims, prob) / sims
-    return float(low), float(high)
-
-
-def holm(pvalues: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjusted p-values (family-wise error over all of them)."""
-    p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p)
-    m = len(p)
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
-
-
 # --- the worker side --------------------------------------------------------------------
 
 #: Compiled models of this worker process, by (config, centering decision).
@@ -360,7 +296,8 @@ def fit_chunk(
                 _COMPILED.clear()  # another model's: free their memory
             model = build(config, data.assign(y=y), settings.noncentered)
             if model.plan.noncentered != decision:
-                raise RuntimeError(f"{config.key}: centering {model.plan.noncentered} != {decision}")
+                found = model.plan.noncentered
+                raise RuntimeError(f"{config.key}: centering {found} != {decision}")
             start = time.perf_counter()
             _COMPILED[key] = swappable(model)
             compile_s = time.perf_counter() - start
@@ -390,30 +327,10 @@ def fit_chunk(
             "compile_s": round(compile_s, 3),
         }
         for (name, value), u in zip(truth.items(), jitter, strict=True):
-            rows.append({**common, "parameter": name, **_ranked(trace, name, value, u, settings)})
+            draws = trace.posterior[name].values
+            ranked = rank_draws(draws, value, u, settings.thin)
+            rows.append({**common, "parameter": name, **ranked})
     return rows
-
-
-def _ranked(trace: Any, name: str, truth: float, jitter: float, settings: Settings) -> dict:
-    from arviz_stats.base import array_stats
-
-    draws = np.asarray(trace.posterior[name].values, dtype=float).reshape(-1)
-    ess = float(array_stats.ess(draws[None, :], chain_axis=-2, draw_axis=-1))
-    thinned = draws[:: thinning(len(draws), ess, settings.thin)]
-    rank = rank_of(truth, thinned)
-    low, high = central_interval(draws)
-    return {
-        "truth": truth,
-        "rank": rank,
-        "ranked": len(thinned),
-        "pit": float(pit_from_rank(rank, len(thinned), jitter)),
-        "lower": low,
-        "upper": high,
-        "covered": bool(low <= truth <= high),
-        "mean": float(draws.mean()),
-        "sd": float(draws.std()),
-        "ess_bulk": ess,
-    }
 
 
 def _decision_text(decision: tuple) -> str:
@@ -483,7 +400,7 @@ def run_config(client: Any, config: Config, settings: Settings, sims: int, out: 
     if refused:
         _append(path, [{"config": config.key, "sim": i, "parameter": "", **meta} for i in refused])
     simulate_s = time.perf_counter() - start
-    import sbc  # this file, as the workers import it (by reference, not by value)
+    from benchmarks import sbc  # this module as the workers import it (by reference)
 
     futures = []
     for decision, worker, chunk in _assign(groups, _workers(client)):
@@ -558,42 +475,6 @@ def load(out: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """One line per configuration and parameter: uniformity of ranks and coverage.
-
-    ``holm_p`` is Holm's adjustment of min(KS, chi-square) p (doubled for the two tests)
-    over every line; ``calibrated`` is False where it is below 0.01 or the coverage is
-    outside the binomial tolerance.
-    """
-    fitted = rows[rows["parameter"].fillna("") != ""]
-    lines = []
-    for (config, parameter), part in fitted.groupby(["config", "parameter"], sort=False):
-        sims = len(part)
-        ks_p, chi2_p = uniformity(part["pit"].to_numpy())
-        low, high = coverage_tolerance(sims)
-        coverage = float(part["covered"].mean())
-        lines.append(
-            {
-                "config": config,
-                "parameter": parameter,
-                "sims": sims,
-                "ks_p": ks_p,
-                "chi2_p": chi2_p,
-                "coverage90": coverage,
-                "tolerance": f"{low:.3f}-{high:.3f}",
-                "coverage_ok": bool(low <= coverage <= high),
-                "median_ess": float(part["ess_bulk"].median()),
-                "min_ess": float(part["ess_bulk"].min()),
-            }
-        )
-    table = pd.DataFrame(lines)
-    if table.empty:
-        return table
-    table["holm_p"] = holm(np.minimum(2 * np.minimum(table["ks_p"], table["chi2_p"]), 1.0))
-    table["calibrated"] = (table["holm_p"] >= 0.01) & table["coverage_ok"]
-    return table
-
-
 def per_config(rows: pd.DataFrame) -> pd.DataFrame:
     """Per configuration: simulations fitted and refused, divergences, decisions, times."""
     lines = []
@@ -617,16 +498,6 @@ def per_config(rows: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(lines)
-
-
-def ecdf_difference(pit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The curve ECDF(u) − u of the values ``pit`` on [0, 1], exactly (vertices)."""
-    u = np.sort(np.asarray(pit, dtype=float))
-    n = len(u)
-    below = np.arange(n) / n  # ECDF just before each value
-    x = np.concatenate([[0.0], np.repeat(u, 2), [1.0]])
-    y = np.concatenate([[0.0], np.column_stack([below - u, below + 1 / n - u]).ravel(), [0.0]])
-    return x, y
 
 
 def compact(table: pd.DataFrame, configs: pd.DataFrame) -> pd.DataFrame:
@@ -709,8 +580,6 @@ def plot_config(rows: pd.DataFrame, config: str, path: Path) -> None:
 
 def report(out: Path) -> pd.DataFrame:
     """Write ``sbc.csv``, ``sbc.md`` and the ECDF plots from every CSV in ``out/sims``."""
-    from _shared import markdown  # benchmarks/ is on sys.path
-
     rows = load(out)
     if rows.empty:
         return pd.DataFrame()
@@ -766,24 +635,52 @@ def report(out: Path) -> pd.DataFrame:
 
 
 def connect(scheduler: str | None, workers: int) -> Any:
-    """A Dask client: to ``scheduler`` if given, else to a new local cluster."""
+    """A Dask client: to ``scheduler`` if given, else to a new local cluster.
+
+    The workers of a local cluster import this package from the checkout (they start
+    with this process's ``sys.path``); an existing cluster's may not have it, so it is
+    uploaded to them (:func:`upload`).
+    """
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
         client = Client(scheduler)
-    else:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
-        )
-        client = Client(cluster)
-    here = Path(__file__).parent
-    for name in ("_shared.py", "sbc.py"):  # remote workers may not have this checkout
-        client.upload_file(str(here / name))
-    return client
+        upload(client)
+        return client
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+    )
+    return Client(cluster)
+
+
+def upload(client: Any) -> None:
+    """Send the ``benchmarks`` package to the cluster as a zip archive it imports.
+
+    Every worker gets it, and forgets any copy of its modules loaded before (a cluster
+    reused after a change runs the new code); the scheduler, which unpickles the tasks,
+    gets it only if it cannot import the package already (it may run in this process).
+    """
+    from distributed.diagnostics.plugin import SchedulerUploadFile, UploadFile
+
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / "benchmarks.zip"
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for path in sorted(Path(__file__).parent.glob("*.py")):
+                zipped.write(path, f"benchmarks/{path.name}")
+        client.register_plugin(UploadFile(str(archive)), name="upload-benchmarks")
+        if not client.run_on_scheduler(lambda: importlib.util.find_spec("benchmarks") is not None):
+            client.register_plugin(SchedulerUploadFile(str(archive)), name="upload-benchmarks")
+    client.run(_forget_modules)
+
+
+def _forget_modules() -> None:
+    """Drop the package's submodules from ``sys.modules``: the next task imports them anew."""
+    for name in [name for name in sys.modules if name.startswith("benchmarks.")]:
+        del sys.modules[name]
 
 
 def _commit() -> str:

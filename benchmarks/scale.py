@@ -10,7 +10,7 @@ Each fit runs in its own process, so the peak resident memory (VmHWM) is its own
 model build time, compile + sampling time, sampling time alone, the minimum bulk ESS over
 the coefficients, group SD, W and φ, divergences, maximum r_hat and peak memory.
 
-Usage: python benchmarks/scale.py [--quick] [--draws N] [--out DIR]
+Usage: python -m benchmarks scale [--quick] [--draws N] [--out DIR]
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _shared import in_fresh_process, markdown, peak_rss_mb  # benchmarks/ is on sys.path
+
+from benchmarks._harness import RESULTS, fit, in_fresh_process, markdown
 
 FULL = [
     (1_000, 30),
@@ -49,52 +50,40 @@ def simulate(n: int, groups: int) -> pd.DataFrame:
 
 
 def run_one(n: int, groups: int, draws: int) -> dict:
-    import arviz as az
-
+    """One default fit as a user calls it: ``Model(...)`` then ``.fit()``, timed apart."""
     import r2d2_formula as rf
 
     data = simulate(n, groups)
     start = time.perf_counter()
     model = rf.Model("y ~ x1 + x2 + x3 + (1|g)", data, family="poisson")
     build_s = time.perf_counter() - start
-    start = time.perf_counter()
-    idata = model.fit(draws=draws, tune=draws, chains=2, random_seed=5, progressbar=False)
-    fit_s = time.perf_counter() - start
     names = ["x1", "x2", "x3", "1|g_sigma", "W", "phi"]
-    posterior = idata.posterior.to_dataset()[names]
-    ess, rhat = az.ess(posterior, method="bulk"), az.rhat(posterior)
-    sample_s = _sampling_seconds(idata)
+    run = fit(model, sampler="fit", draws=draws, tune=draws, chains=2, seed=5, names=names)
     return {
         "n": n,
         "groups": groups,
         "build_s": round(build_s, 2),
-        "fit_s": round(fit_s, 2),
-        "sample_s": round(sample_s, 2) if sample_s == sample_s else None,
-        "min_ess_bulk": round(min(float(ess[v].min()) for v in ess.data_vars), 1),
-        "divergences": int(idata.sample_stats["diverging"].sum()),
-        "max_r_hat": round(max(float(rhat[v].max()) for v in rhat.data_vars), 4),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "fit_s": round(run.wall_s, 2),
+        "sample_s": round(run.sample_s, 2) if run.sample_s == run.sample_s else None,
+        "min_ess_bulk": round(run.min_ess_bulk, 1),
+        "divergences": run.divergences,
+        "max_r_hat": round(run.max_r_hat, 4),
+        "peak_rss_mb": round(run.peak_rss_mb, 1),
         "draws": 2 * draws,
     }
-
-
-def _sampling_seconds(idata) -> float:
-    """Wall time of sampling alone, as the sampler recorded it (NaN if it did not)."""
-    seconds = idata.posterior.attrs.get("sampling_time")
-    return float(seconds) if seconds is not None else float("nan")
 
 
 def measure(n: int, groups: int, draws: int) -> dict:
     """``run_one`` in a fresh process, so its peak memory is its own."""
     args = ["--one", str(n), str(groups), "--draws", str(draws)]
-    return in_fresh_process(__file__, args, {"n": n, "groups": groups})
+    return in_fresh_process("scale", args, {"n": n, "groups": groups})
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame | None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data and draws: a smoke test")
     parser.add_argument("--draws", type=int, default=None, help="draws and tuning steps per chain")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--max-n", type=int, default=None, help="skip data sets larger than this")
     parser.add_argument("--one", nargs=2, type=int, metavar=("N", "GROUPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Dirichlet against logistic-normal shares φ: sampling speed and quality of the same models.
 
-The data sets of ``benchmarks/sampling.py`` (``poisson``: Poisson GLMM, 5 predictors and
+The data sets of ``benchmarks.sampling`` (``poisson``: Poisson GLMM, 5 predictors and
 30 groups; ``logistic``: Bernoulli GLMM with two crossed grouping factors; ``slopes``:
 Gaussian model with a random intercept and slope), each fitted with r2d2_formula's
 defaults (exact W prior, ``noncentered="auto"``, ``target_accept=0.9``, nutpie) and two
@@ -18,7 +18,7 @@ coefficients, group SDs, W and φ, that ESS per second of sampling, the minimum 
 of φ and of W alone, divergences, the maximum r_hat and the posterior mean of R² (the
 two priors should give nearly the same fit).
 
-Usage: python benchmarks/shares.py [--quick] [--datasets poisson logistic slopes]
+Usage: python -m benchmarks shares [--quick] [--datasets poisson logistic slopes]
        [--seeds 1 2 3] [--out DIR]
 
 A run updates the rows of the data sets it ran in ``shares.csv`` and rewrites
@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from pathlib import Path
 
 import pandas as pd
-from _shared import in_fresh_process, markdown  # benchmarks/ is on sys.path
-from sampling import DATASETS, simulate
+
+from benchmarks._harness import RESULTS, fit, in_fresh_process, markdown, shared_names
+from benchmarks.sampling import DATASETS, simulate
 
 VARIANTS = ("dirichlet", "logistic-normal")
 SEEDS = (1, 2, 3)
@@ -43,52 +43,36 @@ SEEDS = (1, 2, 3)
 
 def run_one(dataset: str, variant: str, seed: int, quick: bool) -> dict:
     """Fit one data set with one share prior and sampler seed; returns the measurements."""
-    import arviz as az
-    import nutpie
-
     import r2d2_formula as rf
-    from r2d2_formula._bambi import pymc_model
     from r2d2_formula._model import DEFAULT_FIT
 
     formula, family, data = simulate(dataset, quick)
     model = rf.Model(formula, data, family=family, prior=rf.R2D2(shares=variant))
-    parent = model.bambi_model.parameters[model.bambi_model.family.likelihood.parent]
-    names = [*parent.common_terms, *(f"{t}_sigma" for t in parent.group_specific_terms)]
-    names += ["W", "phi"]
     draws, tune, chains = (100, 100, 1) if quick else (1000, 1000, 2)
-    start = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(pymc_model(model.bambi_model))
-    compile_s = time.perf_counter() - start
-    start = time.perf_counter()
-    idata = nutpie.sample(
-        compiled,
+    run = fit(
+        model,
         draws=draws,
         tune=tune,
         chains=chains,
         seed=seed,
         target_accept=DEFAULT_FIT["target_accept"],
-        progress_bar=False,
+        names=shared_names(model),
     )
-    sample_s = time.perf_counter() - start
-    posterior = idata.posterior.to_dataset()[names]
-    ess = az.ess(posterior, method="bulk")
-    rhat = az.rhat(posterior) if chains > 1 else None
-    min_ess = min(float(ess[v].min()) for v in ess.data_vars)
     return {
         "dataset": dataset,
         "variant": variant,
         "seed": seed,
         "components": len(model.components),
-        "compile_s": round(compile_s, 2),
-        "sample_s": round(sample_s, 2),
-        "wall_s": round(compile_s + sample_s, 2),
-        "min_ess_bulk": round(min_ess, 1),
-        "ess_per_s": round(min_ess / sample_s, 2),
-        "ess_phi": round(float(ess["phi"].min()), 1),
-        "ess_W": round(float(ess["W"].min()), 1),
-        "divergences": int(idata.sample_stats["diverging"].sum()),
-        "r2_mean": round(float(idata.posterior["R2"].mean()), 3),
-        "max_r_hat": round(max(float(rhat[v].max()) for v in rhat.data_vars), 4) if rhat else None,
+        "compile_s": round(run.compile_s, 2),
+        "sample_s": round(run.sample_s, 2),
+        "wall_s": round(run.wall_s, 2),
+        "min_ess_bulk": round(run.min_ess_bulk, 1),
+        "ess_per_s": round(run.ess_per_s, 2),
+        "ess_phi": round(float(run.ess_bulk["phi"].min()), 1),
+        "ess_W": round(float(run.ess_bulk["W"].min()), 1),
+        "divergences": run.divergences,
+        "r2_mean": round(float(run.idata.posterior["R2"].mean()), 3),
+        "max_r_hat": None if run.max_r_hat is None else round(run.max_r_hat, 4),
         "draws": draws * chains,
     }
 
@@ -96,7 +80,8 @@ def run_one(dataset: str, variant: str, seed: int, quick: bool) -> dict:
 def measure(dataset: str, variant: str, seed: int, quick: bool) -> dict:
     """``run_one`` in a fresh process (its own compile caches and memory)."""
     args = ["--one", dataset, variant, str(seed), *(["--quick"] if quick else [])]
-    return in_fresh_process(__file__, args, {"dataset": dataset, "variant": variant, "seed": seed})
+    label = {"dataset": dataset, "variant": variant, "seed": seed}
+    return in_fresh_process("shares", args, label)
 
 
 def summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +117,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
     parser.add_argument("--quick", action="store_true", help="small data and draws: a smoke test")
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--seeds", nargs="*", type=int, default=list(SEEDS))
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument(
         "--one", nargs=3, metavar=("DATASET", "VARIANT", "SEED"), help=argparse.SUPPRESS
     )

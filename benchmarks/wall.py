@@ -11,40 +11,38 @@ parameters (coefficients, group SDs; ours also W and φ) and ESS per wall second
 the ratios ours / Bambi of the same run.
 
 Data: lme4's cbpp and sleepstudy with the formulas of ``r2d2_formula._datasets``, and the
-logistic GLMM of ``benchmarks/sampling.py`` (n = 2,000, crossed (1|a) + (1|b)).
+logistic GLMM of ``benchmarks.sampling`` (n = 2,000, crossed (1|a) + (1|b)).
 
-Usage: python benchmarks/wall.py [--repeats 3] [--datasets cbpp logistic sleepstudy]
+Usage: python -m benchmarks wall [--repeats 3] [--datasets cbpp logistic sleepstudy]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from _shared import in_fresh_process, markdown  # benchmarks/ is on sys.path
+
+from benchmarks._harness import RESULTS, fit, in_fresh_process, markdown, shared_names
 
 DATASETS = ("cbpp", "logistic", "sleepstudy")
 
 
 def dataset(name: str) -> tuple[str, str, pd.DataFrame]:
     if name == "logistic":
-        from sampling import simulate
+        from benchmarks.sampling import simulate
 
         return simulate(name)
-    from r2d2_formula._datasets import EXAMPLES, load
+    from r2d2_formula._datasets import EXAMPLES, load_dataset
 
-    return EXAMPLES[name].formula, EXAMPLES[name].family, load(name)
+    return EXAMPLES[name].formula, EXAMPLES[name].family, load_dataset(name)
 
 
 def run_one(name: str, variant: str) -> dict:
     """One default fit, timed from model construction to the returned posterior."""
-    import arviz as az
     import bambi as bmb
 
     import r2d2_formula as rf
@@ -53,25 +51,20 @@ def run_one(name: str, variant: str) -> dict:
     start = time.perf_counter()
     if variant == "r2d2":
         model = rf.Model(formula, data, family=family)
-        idata = model.fit(random_seed=1, progressbar=False)
-        parent = model.bambi_model.parameters[model.bambi_model.family.likelihood.parent]
-        extra = ["W", "phi"]
+        options = {}
     else:
         model = bmb.Model(formula, data, family=family)
-        idata = model.fit(random_seed=1, progressbar=False, inference_method="nutpie")
-        parent = model.parameters[model.family.likelihood.parent]
-        extra = []
-    wall = time.perf_counter() - start
-    names = [*parent.common_terms, *(f"{t}_sigma" for t in parent.group_specific_terms), *extra]
-    ess = az.ess(idata.posterior.to_dataset()[names], method="bulk")
-    min_ess = min(float(np.min(ess[v].values)) for v in ess.data_vars)
+        options = {"inference_method": "nutpie"}
+    build_s = time.perf_counter() - start
+    run = fit(model, sampler="fit", seed=1, names=shared_names(model), **options)
+    wall = build_s + run.wall_s
     return {
         "dataset": name,
         "variant": variant,
         "wall_s": round(wall, 2),
-        "min_ess_bulk": round(min_ess, 1),
-        "ess_per_wall_s": round(min_ess / wall, 2),
-        "divergences": int(idata.sample_stats["diverging"].sum()),
+        "min_ess_bulk": round(run.min_ess_bulk, 1),
+        "ess_per_wall_s": round(run.min_ess_bulk / wall, 2),
+        "divergences": run.divergences,
     }
 
 
@@ -79,7 +72,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=DATASETS)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
@@ -89,11 +82,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
     rows = []
     for name in args.datasets:
         for variant in ("r2d2", "bambi"):  # warm the on-disk caches, untimed
-            in_fresh_process(__file__, ["--one", name, variant], {})
+            in_fresh_process("wall", ["--one", name, variant], {})
         for _ in range(args.repeats):
             for variant in ("r2d2", "bambi"):
                 label = {"dataset": name, "variant": variant}
-                row = in_fresh_process(__file__, ["--one", name, variant], label)
+                row = in_fresh_process("wall", ["--one", name, variant], label)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     results = pd.DataFrame(rows)
@@ -124,4 +117,4 @@ def main(argv: list[str] | None = None) -> pd.DataFrame | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main() is None and 0)
+    main()

@@ -227,6 +227,11 @@ class Family:
     offsets_r2 : callable, optional
         ``offsets_r2(offsets)``: the R² calculator with per-observation offsets,
         for families whose R² with offsets is implemented.
+    mean_of_parent : callable, optional
+        ``mean_of_parent(parent, theta)``: E[y] from Bambi's parent parameter (``mu`` or
+        ``p``) and the family parameters, where the two differ (zero-inflated families);
+        None where the parent parameter is the mean (the success probability, the mean of
+        k/n, for binomial responses).
 
     Examples
     --------
@@ -244,6 +249,11 @@ class Family:
     links: tuple[Link, ...]
     make_r2: Callable[[Link, float], R.FamilyR2]
     offsets_r2: Callable[[np.ndarray], R.FamilyR2] | None = None
+    mean_of_parent: Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray] | None = None
+
+    def response_mean(self, parent: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
+        """E[y] per draw and row from draws of the parent parameter and family parameters."""
+        return parent if self.mean_of_parent is None else self.mean_of_parent(parent, theta)
 
     def link(self, name: str | None) -> Link:
         """The link object for ``name`` (the default link for None), if this family takes it."""
@@ -292,6 +302,11 @@ def _binary(link: Link, trials: float) -> R.FamilyR2:
     return R.Binary(link=link.name, trials=trials)
 
 
+def _zero_inflated_mean(mu: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
+    # PyMC's ψ is the probability of the count part: E y = ψ μ.
+    return theta["psi"] * mu
+
+
 _LATENT = (LOGIT, PROBIT, CLOGLOG)
 
 #: The supported families, by Bambi's name.
@@ -309,7 +324,14 @@ FAMILIES: dict[str, Family] = {
         ),
         Family("negativebinomial", COUNTS, LOG, (LOG,), _closed_form(R.NegativeBinomial)),
         Family("gamma", POSITIVE, LOG, (LOG,), _closed_form(R.Gamma)),
-        Family("zero_inflated_poisson", COUNTS, LOG, (LOG,), _closed_form(R.ZeroInflatedPoisson)),
+        Family(
+            "zero_inflated_poisson",
+            COUNTS,
+            LOG,
+            (LOG,),
+            _closed_form(R.ZeroInflatedPoisson),
+            mean_of_parent=_zero_inflated_mean,
+        ),
         Family("bernoulli", ZERO_ONE, LOGIT, _LATENT, _binary),
         Family("binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _binary),
     )

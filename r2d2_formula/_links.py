@@ -43,6 +43,10 @@ class Link:
         """g⁻¹(η) on NumPy arrays."""
         raise NotImplementedError
 
+    def link_array(self, mean: np.ndarray) -> np.ndarray:
+        """g(mean) elementwise on a NumPy array (±inf where the mean sits on a bound)."""
+        raise NotImplementedError
+
     def __str__(self) -> str:
         return self.name
 
@@ -52,6 +56,9 @@ class _Identity(Link):
     def link(self, mean: float) -> float:
         return float(mean)
 
+    def link_array(self, mean: np.ndarray) -> np.ndarray:
+        return np.asarray(mean, dtype=float)
+
     def inverse(self, eta: Tensor) -> Tensor:
         return np.asarray(eta, dtype=float)
 
@@ -60,6 +67,10 @@ class _Identity(Link):
 class _Log(Link):
     def link(self, mean: float) -> float:
         return math.log(mean)
+
+    def link_array(self, mean: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(mean)
 
     def inverse(self, eta: Tensor) -> Tensor:
         return np.exp(eta)
@@ -99,6 +110,9 @@ class _Logit(LatentLink):
     def link(self, mean: float) -> float:
         return float(special.logit(mean))
 
+    def link_array(self, mean: np.ndarray) -> np.ndarray:
+        return special.logit(np.asarray(mean, dtype=float))
+
     def log_cdf(self, eta, ops):
         return -ops.softplus(-eta), -ops.softplus(eta)
 
@@ -117,6 +131,9 @@ class _Probit(LatentLink):
     def link(self, mean: float) -> float:
         return float(special.ndtri(mean))
 
+    def link_array(self, mean: np.ndarray) -> np.ndarray:
+        return special.ndtri(np.asarray(mean, dtype=float))
+
     def log_cdf(self, eta, ops):
         return ops.log_normal_cdf(eta), ops.log_normal_cdf(-eta)
 
@@ -131,6 +148,10 @@ class _Probit(LatentLink):
 class _CLogLog(LatentLink):
     def link(self, mean: float) -> float:
         return math.log(-math.log1p(-mean))
+
+    def link_array(self, mean: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(-np.log1p(-np.asarray(mean, dtype=float)))
 
     def log_cdf(self, eta, ops):
         u = ops.exp(eta)

@@ -255,7 +255,37 @@ class Model:
         A level of a grouping factor that the fit never saw gets group effects
         drawn from the fitted groups' posterior draws (Bambi's method, brms's
         ``sample_new_levels = "uncertainty"``). An unseen level of a categorical
-        *predictor* raises :class:`DataError`.
+        *predictor* raises :class:`DataError`. :meth:`FitResult.predictions` gives
+        the same predictions as a table.
+
+        Parameters
+        ----------
+        idata : xarray.DataTree
+            The fit's posterior, as :meth:`fit` returned it.
+        data : pandas.DataFrame, optional
+            New data (the fitted data when omitted); it is checked like the fitted data.
+        kind : {"response_params", "response"}
+            Bambi's kinds: the posterior of the mean parameter per row (``mu`` or ``p``
+            in ``posterior``), or new responses (a ``posterior_predictive`` group).
+        inplace : bool
+            Add the predictions to ``idata`` (default) or return a copy with them.
+        random_seed : int or numpy Generator, optional
+            Seed of the draws for new group levels and new responses.
+
+        Returns
+        -------
+        xarray.DataTree or None
+            The copy when ``inplace=False``, else None (as Bambi).
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> model = rf.Model("y ~ x", data, family="poisson")
+        >>> idata = model.fit(draws=50, tune=50, chains=1, random_seed=1, progressbar=False)
+        >>> tree = model.predict(idata, pd.DataFrame({"x": [2.0]}), inplace=False)
+        >>> tree.posterior["mu"].sizes["__obs__"]
+        1
         """
         kind = _validate.check_kind(kind)
         new_data, rows = None, None
@@ -266,6 +296,11 @@ class Model:
         with warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", message=".*sample_new_groups.*", category=FutureWarning
+            )
+            # formulae codes unseen group levels through a pandas path pandas 3 deprecates;
+            # Bambi handles those levels itself, and the user cannot act on the warning.
+            warnings.filterwarnings(
+                "ignore", message=".*Constructing a Categorical with a dtype and values.*"
             )
             try:
                 out = self.bambi_model.predict(

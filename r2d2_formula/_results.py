@@ -15,11 +15,13 @@ from r2d2_formula import _bambi, _criticism, _html, _plots, _report, _validate
 from r2d2_formula._errors import R2D2Error
 from r2d2_formula._formula import parse
 from r2d2_formula._implied import implied_prior, implied_r2
+from r2d2_formula._links import LINKS
 from r2d2_formula._model import Model
 from r2d2_formula._prior import R2D2
+from r2d2_formula._types import RandomSeed
 
 if TYPE_CHECKING:
-    from xarray import DataTree
+    from xarray import DataArray, DataTree
 
 __all__ = ["CI_PROB", "FitResult", "SamplingWarning", "implied_r2"]
 
@@ -151,11 +153,124 @@ class FitResult:
             columns[f"{name}_{hi * 100:g}%"] = np.quantile(values, hi, axis=1)
         return pd.DataFrame(columns)
 
+    def predictions(
+        self,
+        data: pd.DataFrame | None = None,
+        kind: str = "mean",
+        ci_prob: float = CI_PROB,
+        random_seed: RandomSeed = None,
+    ) -> pd.DataFrame:
+        """A table of predictions: one row per row of ``data``, its posterior mean, SD and interval.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            New data with the formula's predictors and grouping factors (the fitted data
+            when omitted). Levels of grouping factors the fit never saw are allowed.
+        kind : {"mean", "linear", "response"}
+            ``"mean"`` (default): E[y | parameters], the expected response (for binomial
+            responses the success probability, the mean of k/n; ψμ for the zero-inflated
+            Poisson). ``"linear"``: the linear predictor η = g(mean parameter), offsets
+            included. ``"response"``: new responses drawn from the posterior predictive
+            distribution, so the interval is a prediction interval.
+        ci_prob : float
+            Probability of the equal-tailed interval (0.9 by default).
+        random_seed : int or numpy Generator, optional
+            Seed of the draws for new group levels and of ``kind="response"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``data``: ``mean``, ``sd``, ``eti{p}_lb`` and ``eti{p}_ub``
+            (p = 100 · ci_prob), and for each grouping factor a boolean column ``new
+            <factor>`` that says whether the row's level was unseen in the fit (its
+            group effect is then drawn from the fitted groups'). The draws behind the
+            table are :meth:`prediction_draws`.
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2],
+        ...                      "g": ["a", "b", "a", "b", "a", "b"]})
+        >>> result = rf.fit("y ~ x + (1|g)", data, family="poisson", draws=50, tune=50,
+        ...                 chains=1, random_seed=1, progressbar=False)
+        >>> table = result.predictions(pd.DataFrame({"x": [0.5, 1.0], "g": ["a", "c"]}))
+        >>> list(table.columns)
+        ['mean', 'sd', 'eti90_lb', 'eti90_ub', 'new g']
+        >>> table["new g"].tolist()
+        [False, True]
+        """
+        ci_prob = _validate.check_probability("ci_prob", ci_prob)
+        draws = self.prediction_draws(data, kind, random_seed).to_numpy()
+        lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
+        width = f"{100 * ci_prob:g}"
+        rows = self.model.data.index if data is None else data.index
+        table = pd.DataFrame(
+            {
+                "mean": draws.mean(axis=0),
+                "sd": draws.std(axis=0, ddof=1),
+                f"eti{width}_lb": lo,
+                f"eti{width}_ub": hi,
+            },
+            index=rows,
+        )
+        for factor, new in _new_levels(self.model, data).items():
+            table[f"new {factor}"] = new
+        return table
+
+    def prediction_draws(
+        self, data: pd.DataFrame | None = None, kind: str = "mean", random_seed: RandomSeed = None
+    ) -> DataArray:
+        """Posterior draws behind :meth:`predictions`: dims ``("sample", "row")``.
+
+        ``kind`` is ``"mean"``, ``"linear"`` or ``"response"`` as in :meth:`predictions`;
+        ``row`` is labelled by ``data``'s index (the fitted data's when omitted).
+        """
+        import xarray as xr
+
+        kind = _validate.check_table_kind(kind)
+        bambi_kind = "response" if kind == "response" else "response_params"
+        tree = self.model.predict(
+            self.idata, data=data, kind=bambi_kind, inplace=False, random_seed=random_seed
+        )
+        draws = _bambi.prediction_draws(self.model.bambi_model, tree, bambi_kind)
+        if kind == "linear":
+            draws = LINKS[self.model.link].link_array(draws)
+        elif kind == "mean":
+            theta = {
+                name: _flat(self.idata.posterior[name])[:, None]
+                for name in self.model.plan.family.theta
+            }
+            draws = self.model.response_family.response_mean(draws, theta)
+        rows = self.model.data.index if data is None else data.index
+        return xr.DataArray(draws, dims=("sample", "row"), coords={"row": rows}, name=kind)
+
     def predict(
-        self, data: pd.DataFrame | None = None, kind: str = "response_params", **kwargs: Any
-    ):
-        """Predictions for ``data`` (the fitted data when omitted), returned as new ArviZ data."""
-        return self.model.predict(self.idata, data=data, kind=kind, inplace=False, **kwargs)
+        self,
+        data: pd.DataFrame | None = None,
+        kind: str = "response_params",
+        random_seed: RandomSeed = None,
+    ) -> DataTree:
+        """Bambi's predictions as ArviZ data (for Bambi's own tools); see :meth:`predictions`.
+
+        Returns a copy of :attr:`idata` to which ``bambi.Model.predict`` added, for
+        ``kind="response_params"``, the posterior of the mean parameter per row (the
+        variable is the family's parent parameter, ``mu`` or ``p``, over ``__obs__``) or,
+        for ``kind="response"``, a ``posterior_predictive`` group of new responses. Most
+        analyses want :meth:`predictions` (a table) or :meth:`prediction_draws` instead.
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> result = rf.fit("y ~ x", data, family="poisson", draws=50, tune=50, chains=1,
+        ...                 random_seed=1, progressbar=False)
+        >>> result.predict(pd.DataFrame({"x": [0.5]})).posterior["mu"].sizes["__obs__"]
+        1
+        """
+        return self.model.predict(
+            self.idata, data=data, kind=kind, inplace=False, random_seed=random_seed
+        )
 
     def report(self) -> str:
         """A plain-text report: model, prior, diagnostics, estimates, R², decomposition."""
@@ -375,3 +490,19 @@ def _plain_values(model: Model) -> dict[str, Any]:
 
 def _flat(array: Any) -> np.ndarray:
     return np.asarray(array).reshape(-1)
+
+
+def _new_levels(model: Model, data: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Per grouping factor (``"a:b"`` for nested terms), which rows have an unseen level."""
+    factors = dict.fromkeys(group.factor for group in model.spec.groups)
+    new = {}
+    for factor in factors:
+        columns = factor.split(":")
+        seen = set(_level_keys(model.data, columns))
+        rows = model.data if data is None else data
+        new[factor] = np.array([key not in seen for key in _level_keys(rows, columns)], bool)
+    return new
+
+
+def _level_keys(data: pd.DataFrame, columns: list[str]) -> list[tuple[str, ...]]:
+    return [tuple(map(str, row)) for row in data[columns].itertuples(index=False)]

@@ -46,6 +46,7 @@ __all__ = [
     "INFERENCE_METHODS",
     "JAX_METHODS",
     "PREDICTION_KINDS",
+    "TABLE_KINDS",
     "RESERVED_NAMES",
     "check_columns",
     "check_concentration",
@@ -53,6 +54,8 @@ __all__ = [
     "check_design",
     "check_family",
     "check_kind",
+    "check_probability",
+    "check_table_kind",
     "check_new_data",
     "check_noncentered",
     "check_prior",
@@ -74,6 +77,8 @@ INFERENCE_METHODS = ("nutpie", "pymc", "numpyro", "blackjax", "vi", "laplace")
 #: Those that need JAX (the optional ``jax`` extra).
 JAX_METHODS = ("numpyro", "blackjax")
 PREDICTION_KINDS = ("response_params", "response")
+#: What FitResult.predictions() and prediction_draws() tabulate: η, E[y] or draws of y.
+TABLE_KINDS = ("linear", "mean", "response")
 #: Response transformations of Bambi that change the likelihood, and why R² refuses them.
 _RESPONSE_CALLS = {
     "censored": "a censored response's likelihood is not the family's, so the family's R² "
@@ -254,6 +259,23 @@ def check_kind(kind: Any) -> str:
         f"kind must be one of {', '.join(map(repr, PREDICTION_KINDS))}; got "
         f"{kind!r}{did_you_mean(kind, PREDICTION_KINDS)}."
     )
+
+
+def check_table_kind(kind: Any) -> str:
+    """The kind of a predictions table: the linear predictor, the mean or new responses."""
+    if isinstance(kind, str) and kind in TABLE_KINDS:
+        return kind
+    raise ArgumentError(
+        f"kind must be one of {', '.join(map(repr, TABLE_KINDS))}; got "
+        f"{kind!r}{did_you_mean(kind, TABLE_KINDS)}."
+    )
+
+
+def check_probability(name: str, value: Any) -> float:
+    """A probability strictly between 0 and 1, such as an interval's coverage."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < float(value) < 1:
+        raise ArgumentError(f"{name} must be a number in (0, 1), got {value!r}.")
+    return float(value)
 
 
 def check_concentration(concentration: Any, names: list[str], terms: list[str]) -> tuple:

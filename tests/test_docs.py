@@ -1,8 +1,9 @@
 """The HTML documentation (``make docs``): every public name documented, a build without warnings.
 
 The build (Sphinx with numpydoc and myst-nb, ``-W --keep-going``) renders the README, the
-API reference from the docstrings and the notebooks from their stored outputs; it is in the
-slow tier (about 10 s).
+measurement pages (their tables and numbers computed from ``benchmarks/results/`` by
+``docs/benchmark_tables.py``), the API reference from the docstrings and the notebooks from
+their stored outputs; it is in the slow tier (about 10 s).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import r2d2_formula as rf
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 PUBLIC = sorted(name for name in rf.__all__ if name != "__version__")
+MEASUREMENTS = ["validation", "calibration", "performance", "shares"]
+
+sys.path.insert(0, str(DOCS))
+import benchmark_tables  # noqa: E402  (docs/benchmark_tables.py)
 
 
 def test_api_reference_lists_every_public_name():
@@ -34,6 +39,54 @@ def test_docs_contents_list_every_notebook():
     index = (DOCS / "index.md").read_text()
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{path.stem}\n" in index, f"docs/index.md does not list {path.name}"
+
+
+def test_readme_is_a_short_guide():
+    """Catches measurement reports growing back into the README (issue 20: at most 300 lines)."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 300
+    for page in MEASUREMENTS:
+        assert f"(docs/{page}.md)" in readme, f"the README does not link docs/{page}.md"
+
+
+def test_measurement_pages_are_in_the_contents():
+    index = (DOCS / "index.md").read_text()
+    for page in MEASUREMENTS:
+        assert f"\n{page}\n" in index, f"docs/index.md does not list {page}"
+
+
+@pytest.mark.parametrize("page", MEASUREMENTS)
+def test_measurement_pages_take_their_numbers_from_the_csvs(page):
+    """Catches a hand-written table or an unknown table or number name on a measurement page.
+
+    Tables come from ``{benchmark-table} NAME`` and quoted measurements from ``{{ name }}``
+    substitutions, both computed from ``benchmarks/results/`` at build time.
+    """
+    text = (DOCS / f"{page}.md").read_text()
+    assert not re.findall(r"^\|", text, re.M), f"docs/{page}.md has a hand-written table"
+    tables = re.findall(r"^```\{benchmark-table\} ([\w-]+)", text, re.M)
+    assert tables, f"docs/{page}.md shows no benchmark table"
+    assert set(tables) <= set(benchmark_tables.TABLES)
+    assert set(re.findall(r"\{\{ (\w+) \}\}", text)) <= set(benchmark_tables.facts())
+
+
+def test_benchmark_tables_follow_the_csv(tmp_path, monkeypatch):
+    """Catches a table that does not read the CSV: a changed result changes the table."""
+    monkeypatch.setattr(benchmark_tables, "RESULTS", tmp_path)
+    (tmp_path / "wall.csv").write_text(
+        "dataset,variant,wall_s,min_ess_bulk,ess_per_wall_s,divergences\n"
+        "cbpp,r2d2,12.0,100.0,8.0,0\ncbpp,bambi,4.0,100.0,25.0,0\n"
+    )
+    assert benchmark_tables.rows("wall") == [
+        [
+            "dataset",
+            "r2d2 wall s",
+            "bambi wall s",
+            "wall r2d2 / bambi",
+            "ESS per wall s r2d2 / bambi",
+        ],
+        ["cbpp", "12", "4", "3", "0.32"],
+    ]
 
 
 @pytest.mark.slow
@@ -53,6 +106,10 @@ def test_docs_build_without_warnings(tmp_path):
     assert 'id="r2d2_formula.FitResult.loo"' in api  # methods are documented too
     guide = (out / "index.html").read_text()
     assert "Checking and comparing models" in guide  # the README is the guide
+    validation = (out / "validation.html").read_text()
+    worst = benchmark_tables.prior_fidelity()["max KS gbp (intercept ±1)"].max()
+    assert f"<td><p>{worst:g}</p></td>" in validation  # a table rendered from its CSV
+    assert "{{" not in validation  # every quoted number substituted
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         page = (out / "notebooks" / f"{path.stem}.html").read_text()
         assert "<img" in page, f"{path.name} is rendered without its stored figures"

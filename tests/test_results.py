@@ -129,3 +129,65 @@ def test_html_flags_poor_diagnostics(short_fit):
 
     # The ESS cells below the floor (the warning test above asserts there are some).
     assert _html.WARN in short_fit._repr_html_()
+
+
+# --- predictions as a table ---------------------------------------------------------------
+
+
+def linear_predictor_by_hand(fit, data):
+    """η per draw from the posterior's own coefficients and group effects (not Bambi's predict)."""
+    post = fit.idata.posterior.to_dataset().stack(sample=("chain", "draw"))
+    effects = post["1|g"]
+    levels = [str(level) for level in effects.coords[effects.dims[0]].values]
+    u = np.asarray(effects)[[levels.index(str(g)) for g in data["g"]]]
+    eta = (
+        post["Intercept"].values
+        + np.outer(data["x1"], post["x1"])
+        + np.outer(data["x2"], post["x2"])
+    )
+    return (eta + u).T  # (sample, row)
+
+
+def test_predictions_table_is_the_posterior_of_the_mean_per_row(poisson_fit):
+    new = poisson_fit.model.data.iloc[[4, 0, 7]].copy()
+    new.index = ["first", "second", "third"]
+    table = poisson_fit.predictions(new, ci_prob=0.8)
+    assert list(table.index) == ["first", "second", "third"]
+    assert list(table.columns) == ["mean", "sd", "eti80_lb", "eti80_ub", "new g"]
+    mean = np.exp(linear_predictor_by_hand(poisson_fit, new))
+    np.testing.assert_allclose(table["mean"], mean.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(table["eti80_ub"], np.quantile(mean, 0.9, axis=0), rtol=1e-6)
+    assert not table["new g"].any()
+
+
+def test_linear_kind_is_the_log_of_the_mean_and_draws_are_kept(poisson_fit):
+    new = poisson_fit.model.data.iloc[:5]
+    eta = poisson_fit.prediction_draws(new, kind="linear")
+    assert eta.dims == ("sample", "row")
+    np.testing.assert_allclose(eta.values, linear_predictor_by_hand(poisson_fit, new), atol=1e-8)
+
+
+def test_unseen_group_levels_are_flagged_and_predicted(poisson_fit):
+    new = poisson_fit.model.data.iloc[:2].assign(g=["never seen", poisson_fit.model.data["g"][0]])
+    table = poisson_fit.predictions(new, kind="response", random_seed=1)
+    assert table["new g"].tolist() == [True, False]
+    assert (table["eti90_lb"] <= table["mean"]).all() and (table["mean"] <= table["eti90_ub"]).all()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"kind": "response_params"}, "kind must be one of 'linear', 'mean', 'response'"),
+        ({"ci_prob": 1.5}, r"ci_prob must be a number in \(0, 1\), got 1.5"),
+    ],
+)
+def test_bad_prediction_arguments_are_named(poisson_fit, arguments, message):
+    with pytest.raises(rf.ArgumentError, match=message):
+        poisson_fit.predictions(**arguments)
+
+
+def test_predicting_new_levels_raises_no_third_party_warning(poisson_fit):
+    new = poisson_fit.model.data.iloc[:2].assign(g=["new a", "new b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        poisson_fit.predictions(new, random_seed=1)

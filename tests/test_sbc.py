@@ -1,6 +1,7 @@
-"""The simulation-based calibration job (``benchmarks/sbc.py``).
+"""The simulation-based calibration job (``benchmarks.sbc``) and its statistics.
 
-Fast: the rank, coverage, uniformity and scheduling helpers, on draws whose calibration
+Fast: the rank, coverage and uniformity statistics (``benchmarks.sbc_stats``), the
+scheduling helpers, on draws whose calibration
 is known (a conjugate normal model), and the list of ranked parameters. Slow: the
 pinned priors make the generating model independent of the data it is built on, the
 swapped response gives the fresh model's log density, and 20-simulation runs on Dask
@@ -19,11 +20,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
-_spec = importlib.util.spec_from_file_location("sbc_under_test", BENCHMARKS / "sbc.py")
-sbc = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = sbc  # dataclasses look their module up there
-_spec.loader.exec_module(sbc)
+from benchmarks import sbc, sbc_stats
+
+ROOT = Path(__file__).parents[1]
 
 
 def conjugate_ranks(sims: int, draws: int, sd_factor: float = 1.0, shift: float = 0.0):
@@ -36,11 +35,11 @@ def conjugate_ranks(sims: int, draws: int, sd_factor: float = 1.0, shift: float 
     y = theta[:, None] + rng.normal(size=(sims, 5))
     mean, sd = y.sum(axis=1) / 6, np.sqrt(1 / 6)
     posterior = (mean + shift * sd)[:, None] + sd_factor * sd * rng.normal(size=(sims, draws))
-    ranks = np.array([sbc.rank_of(t, d) for t, d in zip(theta, posterior, strict=True)])
-    pit = sbc.pit_from_rank(ranks, draws, rng.uniform(size=sims))
+    ranks = np.array([sbc_stats.rank_of(t, d) for t, d in zip(theta, posterior, strict=True)])
+    pit = sbc_stats.pit_from_rank(ranks, draws, rng.uniform(size=sims))
     covered = [
         low <= t <= high
-        for t, (low, high) in zip(theta, map(sbc.central_interval, posterior), strict=True)
+        for t, (low, high) in zip(theta, map(sbc_stats.central_interval, posterior), strict=True)
     ]
     return pit, np.mean(covered)
 
@@ -52,11 +51,11 @@ def test_exact_posterior_gives_uniform_ranks_and_nominal_coverage():
     # Catches a rank or PIT formula that is not uniform for a calibrated posterior. Each
     # check of a correct implementation fails with probability 1e-3 (and the seed is fixed).
     pit, _ = conjugate_ranks(sims=1000, draws=99)
-    ks_p, chi2_p = sbc.uniformity(pit)
+    ks_p, chi2_p = sbc_stats.uniformity(pit)
     assert ks_p > 1e-3 and chi2_p > 1e-3, (ks_p, chi2_p)
     # The interval between sample quantiles of 999 draws covers 0.898 on average.
     _, coverage = conjugate_ranks(sims=4000, draws=999)
-    low, high = sbc.coverage_tolerance(4000, level=0.999)
+    low, high = sbc_stats.coverage_tolerance(4000, level=0.999)
     assert low <= coverage <= high, coverage
 
 
@@ -65,8 +64,8 @@ def test_miscalibrated_posterior_is_detected(sd_factor, shift):
     # Catches uniformity and coverage checks that cannot fail: an over-confident, an
     # under-confident and a biased posterior (200 simulations, as in the full run).
     pit, coverage = conjugate_ranks(sims=200, draws=99, sd_factor=sd_factor, shift=shift)
-    assert min(sbc.uniformity(pit)) < 1e-4
-    low, high = sbc.coverage_tolerance(200)
+    assert min(sbc_stats.uniformity(pit)) < 1e-4
+    low, high = sbc_stats.coverage_tolerance(200)
     if shift == 0.0:
         assert not low <= coverage <= high, coverage
 
@@ -74,38 +73,38 @@ def test_miscalibrated_posterior_is_detected(sd_factor, shift):
 def test_pit_spreads_each_rank_over_its_own_cell():
     # Catches an off-by-one (dividing by L instead of L + 1): ranks 0..L must tile (0, 1).
     ranked = 9
-    cells = [sbc.pit_from_rank(rank, ranked, np.array([0.0, 1.0])) for rank in range(10)]
+    cells = [sbc_stats.pit_from_rank(rank, ranked, np.array([0.0, 1.0])) for rank in range(10)]
     assert np.allclose([c[0] for c in cells], np.arange(10) / 10)
     assert np.allclose([c[1] for c in cells], np.arange(1, 11) / 10)
-    assert sbc.rank_of(0.5, np.array([0.1, 0.7, 0.2])) == 2
+    assert sbc_stats.rank_of(0.5, np.array([0.1, 0.7, 0.2])) == 2
 
 
 def test_coverage_tolerance_is_the_binomial_interval():
     # Catches swapped tails or a normal approximation: Binomial(200, 0.9) has its 0.5% and
     # 99.5% quantiles at 168 and 190 (P(X <= 167) = 0.0035, P(X <= 168) = 0.0061).
-    assert sbc.coverage_tolerance(200) == (0.84, 0.95)
-    low, high = sbc.coverage_tolerance(20)
+    assert sbc_stats.coverage_tolerance(200) == (0.84, 0.95)
+    low, high = sbc_stats.coverage_tolerance(20)
     assert stats.binom.cdf(low * 20 - 1, 20, 0.9) <= 0.005 < stats.binom.cdf(low * 20, 20, 0.9)
     assert high == 1.0
 
 
 def test_holm_adjustment():
     # Catches a Bonferroni or an adjustment without the step-down maximum (0.04 -> 0.06).
-    adjusted = sbc.holm([0.01, 0.04, 0.03, 0.005])
+    adjusted = sbc_stats.holm([0.01, 0.04, 0.03, 0.005])
     assert np.allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
 
 
 def test_thinning_follows_the_effective_sample_size():
     # Catches ranks taken among more draws than are effectively independent.
-    assert sbc.thinning(1000, 2000.0, 10) == 10
-    assert sbc.thinning(1000, 46.0, 10) == 22
-    assert sbc.thinning(1000, float("nan"), 10) == 10
+    assert sbc_stats.thinning(1000, 2000.0, 10) == 10
+    assert sbc_stats.thinning(1000, 46.0, 10) == 22
+    assert sbc_stats.thinning(1000, float("nan"), 10) == 10
 
 
 def test_ecdf_difference_has_the_ecdf_jumps():
     # Catches a plot that draws something other than ECDF(u) - u at the observed values.
     pit = np.array([0.7, 0.2, 0.5, 0.9])
-    x, y = sbc.ecdf_difference(pit)
+    x, y = sbc_stats.ecdf_difference(pit)
     assert x[0] == 0 and x[-1] == 1 and y[0] == 0 and y[-1] == 0
     for i, u in enumerate(np.sort(pit)):
         at = np.flatnonzero(x == u)
@@ -133,7 +132,7 @@ def test_summary_flags_a_miscalibrated_parameter():
             for name, pit in [("good", good), ("bad", bad)]
         ]
     )
-    table = sbc.summarise(rows).set_index("parameter")
+    table = sbc_stats.summarise(rows).set_index("parameter")
     assert bool(table.loc["good", "calibrated"]) and not bool(table.loc["bad", "calibrated"])
 
 
@@ -224,8 +223,8 @@ def test_swapped_response_gives_the_fresh_models_log_density():
 
 
 def run_job(out: Path, *args: str) -> pd.DataFrame:
-    command = [sys.executable, str(BENCHMARKS / "sbc.py"), "--out", str(out), *args]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    command = [sys.executable, "-m", "benchmarks", "sbc", "--out", str(out), *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     return pd.read_csv(out / "sbc.csv")
 
@@ -253,12 +252,19 @@ def test_twenty_simulations_on_a_local_cluster_are_calibrated(tmp_path):
 
 
 @pytest.mark.slow
-def test_job_runs_on_an_existing_cluster(tmp_path):
-    # Catches a job that only works where its workers can import benchmarks/ (the file is
-    # uploaded to them): the workers of this cluster start outside the checkout.
-    from dask.distributed import LocalCluster
+def test_job_runs_on_an_existing_cluster(tmp_path, monkeypatch):
+    # Catches a job that only works where its workers can import benchmarks (the package is
+    # uploaded to them): the workers of this cluster start without the checkout on their
+    # path, as a remote cluster's would.
+    from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+    outside = [p for p in sys.path if p and Path(p).resolve() != ROOT.resolve()]
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "path", outside)  # the workers start with this path
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        found = client.run(lambda: importlib.util.find_spec("benchmarks") is not None)
+        assert not any(found.values())
         args = ["--scheduler", cluster.scheduler_address, "--families", "gaussian"]
         args += ["--formulas", "slopes", "--sims", "4", "--draws", "200", "--tune", "200"]
         table = run_job(tmp_path, *args, "--centering", "noncentered")

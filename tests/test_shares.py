@@ -488,14 +488,15 @@ def test_saved_fit_reloads_with_its_shares(family_fit, tmp_path):
 
 @pytest.mark.slow
 def test_benchmark_quick_mode_writes_its_tables(tmp_path):
-    """benchmarks/_shares.py --quick fits both share priors and writes CSV and markdown."""
+    """python -m benchmarks shares --quick fits both share priors and writes CSV and markdown."""
     import subprocess
     import sys
     from pathlib import Path
 
-    script = Path(__file__).parents[1] / "benchmarks" / "_shares.py"
-    command = [sys.executable, str(script), "--quick", "--datasets", "slopes", "--seeds", "1"]
-    done = subprocess.run([*command, "--out", str(tmp_path)], capture_output=True, text=True)
+    root = Path(__file__).parents[1]
+    command = [sys.executable, "-m", "benchmarks", "shares", "--quick", "--datasets", "slopes"]
+    command += ["--seeds", "1", "--out", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root)
     assert done.returncode == 0, done.stderr[-3000:]
     table = pd.read_csv(tmp_path / "shares_quick.csv")
     assert list(table["variant"]) == ["dirichlet", "logistic-normal"]

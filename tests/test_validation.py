@@ -377,6 +377,5 @@ def test_blackjax_newer_than_pymc_supports_is_refused_up_front(monkeypatch):
         _validate.check_sampler({"inference_method": "blackjax"})
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.5")
     assert (
-        _validate.check_sampler({"inference_method": "blackjax"})["inference_method"]
-        == "blackjax"
+        _validate.check_sampler({"inference_method": "blackjax"})["inference_method"] == "blackjax"
     )
