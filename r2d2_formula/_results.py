@@ -494,12 +494,11 @@ def _flat(array: Any) -> np.ndarray:
 
 def _new_levels(model: Model, data: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """Per grouping factor (``"a:b"`` for nested terms), which rows have an unseen level."""
-    factors = dict.fromkeys(group.factor for group in model.spec.groups)
+    rows = model.data if data is None else data
     new = {}
-    for factor in factors:
+    for factor in dict.fromkeys(group.factor for group in model.spec.groups):
         columns = factor.split(":")
         seen = set(_level_keys(model.data, columns))
-        rows = model.data if data is None else data
         new[factor] = np.array([key not in seen for key in _level_keys(rows, columns)], bool)
     return new
 
