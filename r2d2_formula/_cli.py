@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from r2d2_formula import _prior as _prior
-from r2d2_formula._errors import DataError, R2D2Error
+from r2d2_formula._errors import CSV_LINE, DataError, R2D2Error
 from r2d2_formula._families import FAMILIES
 from r2d2_formula._links import LINKS
 from r2d2_formula._model import DEFAULT_FIT
@@ -80,6 +80,18 @@ def _prior_arguments(parser: argparse.ArgumentParser) -> None:
         choices=_prior.METHODS,
         help=f"W prior ({_prior.DEFAULT_METHOD})",
     )
+    group.add_argument(
+        "--lkj-eta",
+        type=float,
+        default=_prior.DEFAULT_LKJ_ETA,
+        help="LKJ shape of the correlations of the group effects in one (expr|factor) "
+        f"({_prior.DEFAULT_LKJ_ETA:g})",
+    )
+    group.add_argument(
+        "--independent",
+        action="store_true",
+        help="independent group effects, as Bambi (no correlations)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,19 +156,37 @@ def _fit(args: argparse.Namespace) -> int:
         r2_precision=args.r2_precision,
         concentration=args.concentration,
         method=args.method,
+        lkj_eta=None if args.independent else args.lkj_eta,
     )
     return _run(args.formula, data, args.family, args.link, prior, args)
 
 
 def read_csv(path: str) -> pd.DataFrame:
-    """The CSV file's data; a file that cannot be read as a table is a :class:`DataError`."""
+    """The CSV file's data; a file that cannot be read as a table is a :class:`DataError`.
+
+    The rows are labelled with their line numbers in the file (the header is line 1),
+    so that an error about rows quotes the lines the user sees in an editor.
+    """
     try:
-        return pd.read_csv(path)
+        data = pd.read_csv(path)
+        lines = _record_lines(path)
     except pd.errors.EmptyDataError as err:
         raise DataError(f"cannot read {path!r}: the file is empty.") from err
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DataError(f"cannot read {path!r} as a CSV file: {reason}") from err
+    if len(lines) == len(data):
+        data.index = pd.Index(lines, name=CSV_LINE)
+    return data
+
+
+def _record_lines(path: str) -> list[int]:
+    """The line on which each data record of the CSV file ends (blank lines skipped, as pandas)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        return [reader.line_num for record in reader if record][1:]
 
 
 def _run(formula, data, family, link, prior, args) -> int:
@@ -195,7 +225,10 @@ def write_outputs(result, out: Path) -> list[Path]:
     written = [out / "summary.csv", out / "decomposition.csv"]
     result.summary(warn=False).to_csv(written[0])
     result.decomposition().to_csv(written[1], index=False)
-    for name, draw in (("r2", result.plot_r2), ("phi", result.plot_phi), ("ppc", result.plot_ppc)):
+    plots = {"r2": result.plot_r2, "phi": result.plot_phi, "ppc": result.plot_ppc}
+    if result.model.plan.null:  # R² = 0 and no shares: nothing to draw but the check
+        plots = {"ppc": result.plot_ppc}
+    for name, draw in plots.items():
         figure = draw()
         figure.savefig(out / f"{name}.png", dpi=120)
         plt.close(figure)

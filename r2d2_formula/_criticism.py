@@ -98,7 +98,8 @@ def with_log_densities(
     if likelihood and "log_likelihood" not in tree.children:
         tree["log_likelihood"] = xr.DataTree(_bambi.log_likelihood(model.bambi_model, idata))
     if prior and "log_prior" not in tree.children:
-        tree["log_prior"] = xr.DataTree(_bambi.log_prior(_centered_twin(model), idata))
+        twin = _centered_twin(model)
+        tree["log_prior"] = xr.DataTree(_bambi.log_prior(twin, model.plan, idata))
     return tree
 
 
@@ -138,6 +139,10 @@ def log_prior_terms(model: Model) -> dict[str, str]:
             text = f"the coefficients of {name}, Normal(0, sqrt(φ W / v))"
         elif name in {c.term for c in plan.components if c.kind == "group"}:
             text = f"the group effects of {name}, Normal(0, σ)"
+        elif name in {f"{b.name}_effects" for b in plan.correlated}:
+            text = f"the correlated group effects of {name.removesuffix('_effects')}, MvNormal"
+        elif name in {f"{b.name}_chol" for b in plan.correlated}:
+            text = f"the correlations {name.removesuffix('_chol')}, LKJ({plan.lkj_eta:g})"
         else:
             text = "the shares φ of Var(η)"
         described[name] = text
@@ -153,6 +158,7 @@ def default_prior_terms(model: Model) -> list[str]:
     measure how well a handful of coefficients identify W (see :func:`sensitivity`).
     """
     terms = {c.term for c in model.plan.components}
+    terms |= {f"{block.name}_effects" for block in model.plan.correlated}
     return [name for name in log_prior_terms(model) if name not in terms]
 
 
@@ -443,11 +449,12 @@ def prior_predictive(model: Model, draws: int = 500, random_seed: RandomSeed = N
     drawn = implied_prior(model, draws, rng)
     plan = model.plan
     given = {name: drawn[name].to_numpy() for name in plan.family.theta}
-    given["W"] = drawn["W"].to_numpy()
+    if not plan.null:
+        given["W"] = drawn["W"].to_numpy()
     if plan.intercept:
         given[plan.intercept] = drawn["Intercept"].to_numpy()
     prior, response = _bambi.sample_given(model.bambi_model, plan, given, rng)
-    if plan.family.bounded:
+    if plan.family.bounded and not plan.null:
         prior["R2_relative"] = (("chain", "draw"), drawn["R2_relative"].to_numpy()[None, :])
     name = next(iter(response.data_vars))
     values = np.asarray(model.design.response)

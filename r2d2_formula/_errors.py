@@ -24,8 +24,10 @@ __all__ = [
     "PriorError",
     "R2D2Error",
     "UnsupportedError",
+    "CSV_LINE",
     "describe_rows",
     "did_you_mean",
+    "shown_values",
 ]
 
 
@@ -61,17 +63,48 @@ class ArgumentError(R2D2Error, ValueError):
 SHOWN = 5
 
 
+#: The name of a data frame's index whose labels are line numbers of the CSV file it was
+#: read from (the command line sets it), so that errors quote the lines a user sees.
+CSV_LINE = "CSV line"
+
+
 def describe_rows(index: pd.Index, bad: np.ndarray) -> str:
     """``"row(s) [3, 7]"``: the labels of the first offending rows, ``...`` if there are more.
+
+    Rows of a table read from a CSV file (index named :data:`CSV_LINE`) are quoted as
+    the file's line numbers.
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
     >>> describe_rows(pd.RangeIndex(8), np.array([0, 0, 0, 1, 0, 0, 0, 1], bool))
     'row(s) [3, 7]'
+    >>> describe_rows(pd.RangeIndex(2, 10, name=CSV_LINE), np.array([0, 0, 0, 1, 0, 0, 0, 1], bool))
+    'CSV line(s) [5, 9]'
     """
-    rows = list(index[bad][:SHOWN])
-    return f"row(s) {rows}{' ...' if int(bad.sum()) > SHOWN else ''}"
+    rows = [_plain(label) for label in index[bad][:SHOWN]]
+    what = "CSV line(s)" if index.name == CSV_LINE else "row(s)"
+    return f"{what} {rows}{' ...' if int(bad.sum()) > SHOWN else ''}"
+
+
+def shown_values(values: Any) -> list[Any]:
+    """The first offending values as a user wrote them: whole numbers without ``.0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shown_values(np.array([-1.0, -4.0, 0.5]))
+    [-1, -4, 0.5]
+    """
+    return [_plain(value) for value in np.asarray(values).ravel()[:SHOWN]]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def did_you_mean(value: Any, allowed: Any) -> str:

@@ -25,10 +25,19 @@ from r2d2_formula._errors import (
     UnsupportedError,
     describe_rows,
     did_you_mean,
+    shown_values,
 )
 from r2d2_formula._links import CLOGLOG, IDENTITY, LINKS, LOG, LOGIT, PROBIT, Link
 
-__all__ = ["FAMILIES", "INTERCEPT_SD", "Family", "ResponseDomain", "get_family", "family_r2"]
+__all__ = [
+    "FAMILIES",
+    "INTERCEPT_SD",
+    "REFUSED_FAMILIES",
+    "Family",
+    "ResponseDomain",
+    "family_r2",
+    "get_family",
+]
 
 #: Intercept prior SD on the link scale, in units of the response SD for the real line.
 INTERCEPT_SD = 2.5
@@ -106,7 +115,7 @@ class _Positive(ResponseDomain):
         if bad.any():
             raise DataError(
                 f"response {name!r} must be positive for family {family!r}; found "
-                f"{y[bad][:SHOWN].tolist()} at {describe_rows(index, bad)}."
+                f"{shown_values(y[bad])} at {describe_rows(index, bad)}."
             )
 
     def clip_mean(self, mean, n):
@@ -118,14 +127,14 @@ def _check_counts(y: np.ndarray, name: str, family: str, index: pd.Index) -> Non
     if negative.any():
         raise DataError(
             f"response {name!r} must be a non-negative integer count for family {family!r}; "
-            f"found negative value(s) {y[negative][:SHOWN].tolist()} at "
+            f"found negative value(s) {shown_values(y[negative])} at "
             f"{describe_rows(index, negative)}."
         )
     fractional = y != np.round(y)
     if fractional.any():
         raise DataError(
             f"response {name!r} must hold integer counts for family {family!r}; found "
-            f"non-integer value(s) {y[fractional][:SHOWN].tolist()} at "
+            f"non-integer value(s) {shown_values(y[fractional])} at "
             f"{describe_rows(index, fractional)}."
         )
 
@@ -153,7 +162,7 @@ class _ZeroOne(ResponseDomain):
         if bad.any():
             raise DataError(
                 f"response {name!r} must be 0 or 1 for family {family!r}; found "
-                f"{np.unique(y[bad])[:SHOWN].tolist()} at {describe_rows(index, bad)}."
+                f"{shown_values(np.unique(y[bad]))} at {describe_rows(index, bad)}."
             )
 
     def clip_mean(self, mean, n):
@@ -176,7 +185,7 @@ class _SuccessesOfTrials(_ZeroOne):
         if bad.any():
             raise DataError(
                 f"trials in {name!r} must be integers >= 1; found "
-                f"{trials[bad][:SHOWN].tolist()} at {describe_rows(index, bad)}."
+                f"{shown_values(trials[bad])} at {describe_rows(index, bad)}."
             )
         over = successes > trials
         if over.any():
@@ -197,11 +206,29 @@ class _SuccessesOfTrials(_ZeroOne):
         return y[:, 0] / y[:, 1], y[:, 1]
 
 
+@dataclass(frozen=True)
+class _OpenUnit(ResponseDomain):
+    """Proportions strictly between 0 and 1 (the beta family: 0 and 1 have no density)."""
+
+    def check(self, values, name, family, index):
+        super().check(values, name, family, index)
+        y = _check_finite(values, name, index)
+        bad = (y <= 0) | (y >= 1)
+        if bad.any():
+            raise DataError(
+                f"response {name!r} must be strictly between 0 and 1 for family {family!r}; "
+                f"found {shown_values(np.unique(y[bad]))} at {describe_rows(index, bad)}. "
+                "For 0/1 outcomes use family='bernoulli'; for successes out of trials, "
+                "'p(k, n) ~ ...' with family='binomial' or 'beta_binomial'."
+            )
+
+
 REAL_LINE = _RealLine("any real number")
 POSITIVE = _Positive("positive numbers")
 COUNTS = _Counts("non-negative integer counts", discrete=True)
 ZERO_ONE = _ZeroOne("0/1 or True/False", discrete=True)
 SUCCESSES_OF_TRIALS = _SuccessesOfTrials("successes out of trials, p(k, n)", columns=2)
+OPEN_UNIT = _OpenUnit("proportions strictly between 0 and 1")
 
 
 # --------------------------------------------------------------------------- families
@@ -229,9 +256,12 @@ class Family:
         for families whose R² with offsets is implemented.
     mean_of_parent : callable, optional
         ``mean_of_parent(parent, theta)``: E[y] from Bambi's parent parameter (``mu`` or
-        ``p``) and the family parameters, where the two differ (zero-inflated families);
-        None where the parent parameter is the mean (the success probability, the mean of
-        k/n, for binomial responses).
+        ``p``) and the family parameters, where the two differ (zero-inflated families,
+        the exgaussian, asymmetric Laplace and log-normal); None where the parent parameter
+        is the mean (the success probability, the mean of k/n, for binomial responses).
+    refused_links : tuple of (str, str)
+        Links Bambi offers for this family that are refused here, each with the reason
+        (e.g. gamma's ``"inverse"``: E μ(η) does not exist under a Gaussian η).
 
     Examples
     --------
@@ -250,6 +280,7 @@ class Family:
     make_r2: Callable[[Link, float], R.FamilyR2]
     offsets_r2: Callable[[np.ndarray], R.FamilyR2] | None = None
     mean_of_parent: Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray] | None = None
+    refused_links: tuple[tuple[str, str], ...] = ()
 
     def response_mean(self, parent: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
         """E[y] per draw and row from draws of the parent parameter and family parameters."""
@@ -259,6 +290,11 @@ class Family:
         """The link object for ``name`` (the default link for None), if this family takes it."""
         if name is None:
             return self.default_link
+        refused = dict(self.refused_links)
+        if isinstance(name, str) and name in refused:
+            raise UnsupportedError(
+                f"family {self.name!r} with link {name!r} is not supported: {refused[name]}"
+            )
         if not isinstance(name, str) or name not in LINKS:
             raise FamilyError(f"link must be one of {', '.join(LINKS)}; got {name!r}.")
         if LINKS[name] not in self.links:
@@ -302,9 +338,38 @@ def _binary(link: Link, trials: float) -> R.FamilyR2:
     return R.Binary(link=link.name, trials=trials)
 
 
+def _beta(link: Link, trials: float) -> R.FamilyR2:
+    return R.Beta(link=link.name)
+
+
+def _beta_binomial(link: Link, trials: float) -> R.FamilyR2:
+    return R.BetaBinomial(link=link.name, trials=trials)
+
+
 def _zero_inflated_mean(mu: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
     # PyMC's ψ is the probability of the count part: E y = ψ μ.
     return theta["psi"] * mu
+
+
+def _mean_of_eta(family: R.FamilyR2) -> Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray]:
+    """E[y] from the parent ``mu`` of a family whose Bambi link is the identity (``mu`` is η)."""
+    return lambda mu, theta: family.moments(mu, theta)[0]
+
+
+#: Why a reciprocal link has no R²: η ~ N(β₀, W) reaches 0 with positive probability.
+_NO_MEAN = (
+    "E μ(η) = E[1/η] does not exist when η is Gaussian (η reaches 0 with positive "
+    "density), so neither does R²; use link='log', whose R² has a closed form."
+)
+_WALD = (
+    "its default link 'inverse_squared' has no R² (E μ(η) = E[η^(-1/2)] does not exist "
+    "when η is Gaussian), and with link='log' its variance μ³/λ makes R² rise and then "
+    "fall as W grows (towards 0 at both ends), so no prior on W makes R² Beta(a, b). "
+    "Use family='gamma' (log link) or 'lognormal' for a positive continuous response."
+)
+
+#: Bambi families refused as a whole, with the reason and what to use instead.
+REFUSED_FAMILIES: dict[str, str] = {"wald": _WALD}
 
 
 _LATENT = (LOGIT, PROBIT, CLOGLOG)
@@ -323,7 +388,14 @@ FAMILIES: dict[str, Family] = {
             offsets_r2=R.PoissonOffset.from_offsets,
         ),
         Family("negativebinomial", COUNTS, LOG, (LOG,), _closed_form(R.NegativeBinomial)),
-        Family("gamma", POSITIVE, LOG, (LOG,), _closed_form(R.Gamma)),
+        Family(
+            "gamma",
+            POSITIVE,
+            LOG,
+            (LOG,),
+            _closed_form(R.Gamma),
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
         Family(
             "zero_inflated_poisson",
             COUNTS,
@@ -332,8 +404,60 @@ FAMILIES: dict[str, Family] = {
             _closed_form(R.ZeroInflatedPoisson),
             mean_of_parent=_zero_inflated_mean,
         ),
+        Family(
+            "zero_inflated_negativebinomial",
+            COUNTS,
+            LOG,
+            (LOG,),
+            _closed_form(R.ZeroInflatedNegativeBinomial),
+            mean_of_parent=_zero_inflated_mean,
+        ),
         Family("bernoulli", ZERO_ONE, LOGIT, _LATENT, _binary),
         Family("binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _binary),
+        Family("beta", OPEN_UNIT, LOGIT, _LATENT, _beta),
+        Family("beta_binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _beta_binomial),
+        Family("t", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.StudentT)),
+        Family("laplace", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.Laplace)),
+        Family(
+            "asymmetriclaplace",
+            REAL_LINE,
+            IDENTITY,
+            (IDENTITY,),
+            _closed_form(R.AsymmetricLaplace),
+            mean_of_parent=_mean_of_eta(R.AsymmetricLaplace()),
+        ),
+        Family(
+            "exgaussian",
+            REAL_LINE,
+            IDENTITY,
+            (IDENTITY,),
+            _closed_form(R.ExGaussian),
+            mean_of_parent=_mean_of_eta(R.ExGaussian()),
+        ),
+        Family(
+            "lognormal",
+            POSITIVE,
+            IDENTITY,
+            (IDENTITY,),
+            _closed_form(R.LogNormal),
+            mean_of_parent=_mean_of_eta(R.LogNormal()),
+        ),
+        Family(
+            "exponential",
+            POSITIVE,
+            LOG,
+            (LOG,),
+            _closed_form(R.Exponential),
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
+        Family(
+            "weibull",
+            POSITIVE,
+            LOG,
+            (LOG,),
+            _closed_form(R.Weibull),
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
     )
 }
 
@@ -348,6 +472,8 @@ def get_family(name: Any) -> Family:
     """
     if isinstance(name, str) and name in FAMILIES:
         return FAMILIES[name]
+    if isinstance(name, str) and name in REFUSED_FAMILIES:
+        raise UnsupportedError(f"family {name!r} is not supported: {REFUSED_FAMILIES[name]}")
     said = did_you_mean(name, FAMILIES)
     raise FamilyError(f"family must be one of {', '.join(sorted(FAMILIES))}; got {name!r}{said}.")
 

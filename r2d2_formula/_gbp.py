@@ -60,8 +60,17 @@ __all__ = [
 ]
 
 #: Family parameters used when ``theta`` is not given (only those the family has are used):
-#: Gaussian σ = 1, negative binomial / gamma shape α = 1, zero-inflated Poisson ψ = 0.5.
-DEFAULT_THETA: dict[str, float] = {"sigma": 1.0, "alpha": 1.0, "psi": 0.5}
+#: Gaussian / t / exgaussian / log-normal σ = 1, negative binomial / gamma / Weibull /
+#: zero-inflated NB shape α = 1, zero-inflated ψ = 0.5, Laplace / asymmetric Laplace b = 1,
+#: κ = 1 (asymmetric Laplace, beta, beta-binomial), ν = 1.
+DEFAULT_THETA: dict[str, float] = {
+    "sigma": 1.0,
+    "alpha": 1.0,
+    "psi": 0.5,
+    "b": 1.0,
+    "kappa": 1.0,
+    "nu": 1.0,
+}
 
 #: The probability levels τ of the exact W quantiles the GBP is fitted at (the paper's).
 TAUS = np.linspace(0.01, 0.99, 100)
@@ -410,17 +419,20 @@ def fit_gbp(
     ----------
     family : str or FamilyR2
         A family name (``"gaussian"``, ``"poisson"``, ``"negativebinomial"``,
-        ``"gamma"``, ``"bernoulli"``, ``"binomial"``, ``"zero_inflated_poisson"``)
-        with its default link, or an :mod:`r2d2_formula._r2` family object, e.g.
+        ``"gamma"``, ``"bernoulli"``, ``"binomial"``, ``"zero_inflated_poisson"``, ``"t"``,
+        ``"laplace"``, ``"asymmetriclaplace"``, ``"exgaussian"``, ``"lognormal"``,
+        ``"exponential"``, ``"weibull"``) with its default link, or an
+        :mod:`r2d2_formula._r2` family object, e.g.
         ``family_r2("binomial", trials=10)`` or ``family_r2("bernoulli", "probit")``.
     beta0 : float
         The intercept the prior is fitted at (the paper uses g(mean(y))).
     a, b : float
         The target prior R²/R²max ~ Beta(a, b).
     theta : mapping, optional
-        Family parameters (``"sigma"``, ``"alpha"``, ``"psi"``). Missing ones take
-        :data:`DEFAULT_THETA`: σ = 1 (gaussian), α = 1 (negativebinomial, gamma),
-        ψ = 0.5 (zero_inflated_poisson).
+        Family parameters (``"sigma"``, ``"alpha"``, ``"psi"``, ``"b"``, ``"kappa"``,
+        ``"nu"``). Missing ones take :data:`DEFAULT_THETA`: σ = 1 (gaussian, t,
+        exgaussian, lognormal), α = 1 (negativebinomial, gamma, weibull), ψ = 0.5
+        (zero_inflated_poisson), b = κ = ν = 1.
 
     Returns
     -------

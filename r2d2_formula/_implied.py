@@ -18,6 +18,7 @@ import pandas as pd
 from r2d2_formula import _bambi
 from r2d2_formula._errors import FamilyError
 from r2d2_formula._model import Model
+from r2d2_formula._progress import steps
 from r2d2_formula._r2 import NUMPY
 from r2d2_formula._types import RandomSeed
 
@@ -42,6 +43,7 @@ def implied_prior(
     random_seed: RandomSeed = None,
     intercept: float | None = None,
     theta: dict[str, float] | None = None,
+    progressbar: bool = True,
 ) -> pd.DataFrame:
     """Prior draws of the intercept, the family parameters, W and R², from the model itself.
 
@@ -57,12 +59,17 @@ def implied_prior(
         Hold the intercept (of the centered design, on the link scale) at this value.
     theta : dict, optional
         Hold family parameters (e.g. ``{"alpha": 2.0}``) at these values.
+    progressbar : bool
+        Show progress on standard error (default True). Each draw with its own intercept
+        needs about 400 evaluations of W's density: about 7 s per 1,000 draws for a
+        binomial model on two cores, less for families with a closed-form R².
 
     Returns
     -------
     pandas.DataFrame
         Columns ``Intercept``, one per family parameter, ``W``, ``R2`` and
-        ``R2_relative`` (R²/R²max, the quantity that follows Beta(a, b)).
+        ``R2_relative`` (R²/R²max, the quantity that follows Beta(a, b)). A model with
+        no term besides the intercept has W = R² = 0 and no ``R2_relative``.
 
     Examples
     --------
@@ -85,13 +92,16 @@ def implied_prior(
     if intercept is not None:
         beta0 = np.full(draws, float(intercept))
     drawn.update({name: np.full(draws, float(value)) for name, value in (theta or {}).items()})
+    if plan.null:  # no term besides the intercept: no W, and R² = 0 by construction
+        zeros = np.zeros(draws)
+        return pd.DataFrame({"Intercept": beta0, **drawn, "W": zeros, "R2": zeros})
     density = _bambi.w_log_density(model.bambi_model, plan)
     uniforms = rng.uniform(size=draws)
     # Draws that share the intercept and family parameters share one density (held values).
     distinct, which = np.unique(
         np.column_stack([beta0, *drawn.values()]), axis=0, return_inverse=True
     )
-    grid, log_mass = _tabulate(density, distinct, list(drawn))
+    grid, log_mass = _tabulate(density, distinct, list(drawn), progressbar)
     which = which.reshape(-1)
     w = np.exp(_invert_piecewise_exponential(grid[which], log_mass[which], uniforms))
     r2 = plan.family.r2(w, beta0, drawn)
@@ -101,20 +111,28 @@ def implied_prior(
             **drawn,
             "W": w,
             "R2": r2,
-            "R2_relative": r2 / plan.family.r2max(drawn, NUMPY),
+            # sigmoid(logit(R²/R²max)), not R²/R²max: R²max underflows to 0 where a
+            # family parameter's prior reaches far (weibull's α below 0.002).
+            "R2_relative": NUMPY.sigmoid(plan.family.logit_r2(w, beta0, drawn, NUMPY)),
         }
     )
 
 
 def _tabulate(
-    density: Callable[..., np.ndarray], conditions: np.ndarray, theta_names: list[str]
+    density: Callable[..., np.ndarray],
+    conditions: np.ndarray,
+    theta_names: list[str],
+    progressbar: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_density_grid` for each row (intercept, then θ) of ``conditions``, in chunks."""
     tables = []
-    for start in range(0, len(conditions), CHUNK):
-        rows = conditions[start : start + CHUNK]
-        theta = {name: rows[:, k + 1] for k, name in enumerate(theta_names)}
-        tables.append(_density_grid(density, rows[:, 0], theta))
+    starts = range(0, len(conditions), CHUNK)
+    with steps(len(starts), "W's density, per prior draw", progressbar) as advance:
+        for start in starts:
+            rows = conditions[start : start + CHUNK]
+            theta = {name: rows[:, k + 1] for k, name in enumerate(theta_names)}
+            tables.append(_density_grid(density, rows[:, 0], theta))
+            advance()
     return np.concatenate([g for g, _ in tables]), np.concatenate([m for _, m in tables])
 
 
@@ -137,8 +155,11 @@ def _density_grid(
         ],
         axis=1,
     )
-    grid = np.sort(np.concatenate([grid, extra], axis=1), axis=1)
-    return grid, _log_mass(density, grid, beta0, theta)
+    # Only the new points need the density: the refined grid's values are known.
+    grid = np.concatenate([grid, extra], axis=1)
+    log_mass = np.concatenate([log_mass, _log_mass(density, extra, beta0, theta)], axis=1)
+    order = np.argsort(grid, axis=1, kind="stable")
+    return np.take_along_axis(grid, order, axis=1), np.take_along_axis(log_mass, order, axis=1)
 
 
 def _invert_piecewise_exponential(
@@ -200,6 +221,7 @@ def implied_r2(
     relative: bool = False,
     intercept: float | None = None,
     theta: dict[str, float] | None = None,
+    progressbar: bool = True,
 ) -> np.ndarray:
     """Prior draws of R² implied by the model's full prior (see :func:`implied_prior`).
 
@@ -223,6 +245,8 @@ def implied_r2(
         instead of drawing it, as the paper compares W priors.
     theta : dict, optional
         Hold family parameters (e.g. ``{"alpha": 2.0}``) at these values.
+    progressbar : bool
+        Show progress on standard error (default True).
 
     Examples
     --------
@@ -232,5 +256,7 @@ def implied_r2(
     >>> r2.shape
     (100,)
     """
-    prior = implied_prior(model, draws, random_seed, intercept=intercept, theta=theta)
+    prior = implied_prior(
+        model, draws, random_seed, intercept=intercept, theta=theta, progressbar=progressbar
+    )
     return prior["R2_relative" if relative else "R2"].to_numpy()

@@ -48,11 +48,15 @@ class Model:
         The data. It is copied; the caller's frame is never modified.
     family : str
         ``"gaussian"`` (default), ``"bernoulli"``, ``"binomial"``, ``"poisson"``,
-        ``"negativebinomial"``, ``"gamma"`` or ``"zero_inflated_poisson"``.
+        ``"negativebinomial"``, ``"gamma"``, ``"zero_inflated_poisson"``, ``"t"``,
+        ``"laplace"``, ``"asymmetriclaplace"``, ``"exgaussian"``, ``"lognormal"``,
+        ``"exponential"`` or ``"weibull"``. ``"wald"`` is refused (its R² is not
+        monotone in W).
     prior : R2D2, optional
         The R2D2 prior; ``R2D2()`` (uniform R², exact W prior) by default.
     link : str, optional
-        Link function; the family's canonical one by default (log for gamma).
+        Link function; Bambi's default one by default, except log for gamma (Bambi's
+        inverse link has no R²).
     noncentered : {"auto", True, False}
         Write coefficients and group effects as themselves (centered) or as
         standard normals times their SD (non-centered). ``"auto"`` (default)
@@ -204,8 +208,10 @@ class Model:
 
         Defaults (``DEFAULT_FIT``): 1,000 draws after 1,000 tuning steps in 2
         chains with ``target_accept=0.95``, sampled by nutpie; pass
-        ``inference_method="pymc"`` (or "numpyro", "blackjax", "vi", ...) for
-        another of Bambi's samplers. Returns Bambi's ArviZ data (an
+        ``inference_method="pymc"`` (PyMC's NUTS) or ``"numpyro"`` (the ``jax``
+        extra) for another of Bambi's samplers. ``"vi"``, ``"laplace"`` and
+        ``"blackjax"`` are refused before compiling, each with its reason. The random
+        seed is ``random_seed`` (unseeded when omitted). Returns Bambi's ArviZ data (an
         ``xarray.DataTree``) with ``R2``, ``W`` and ``phi`` beside Bambi's names.
 
         Examples

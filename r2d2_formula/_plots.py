@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from r2d2_formula._model import Model
     from r2d2_formula._results import FitResult
 
-__all__ = ["plot_phi", "plot_ppc", "plot_r2", "plot_sensitivity", "prior_predictive_figure"]
+__all__ = [
+    "plot_phi",
+    "plot_ppc",
+    "plot_r2",
+    "plot_sensitivity",
+    "ppc_figure",
+    "prior_predictive_figure",
+]
 
 PRIOR_COLOR = "0.6"
 POSTERIOR_COLOR = "C0"
@@ -107,38 +114,73 @@ def plot_ppc(result: FitResult, random_seed: int = 0, n_lines: int = 50) -> Figu
     """
     predictive = result.predict(kind="response", random_seed=random_seed).posterior_predictive
     replicates = np.asarray(predictive[next(iter(predictive.data_vars))])
-    replicates = replicates.reshape(-1, replicates.shape[-1])
     design = result.model.design
-    observed = np.asarray(design.response, dtype=float)
+    return ppc_figure(
+        np.asarray(design.response, dtype=float),
+        replicates.reshape(-1, replicates.shape[-1]),
+        design.trials,
+        result.model.response_family.domain.discrete,
+        f"Posterior predictive check ({result.model.family})",
+        np.random.default_rng(random_seed),
+        n_lines,
+    )
+
+
+def ppc_figure(
+    observed: np.ndarray,
+    replicates: np.ndarray,
+    trials: np.ndarray | None,
+    discrete: bool,
+    title: str,
+    rng: np.random.Generator,
+    n_lines: int = 50,
+) -> Figure:
+    """The figure of :func:`plot_ppc` from the observed responses and replicates (draw, row).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = ppc_figure(np.array([0.0, 1, 1]), np.ones((4, 3)), None, True, "ppc",
+    ...                  np.random.default_rng(0))
+    >>> [round(x) for x in fig.axes[0].get_xticks()]
+    [0, 1]
+    """
     fig, ax = _figure()
-    if design.trials is not None:
-        observed = observed / design.trials
-        replicates = replicates / design.trials
-    if result.model.response_family.domain.discrete:
+    if trials is not None:
+        observed, replicates = observed / trials, replicates / trials
+    if discrete:
         _counts_panel(ax, observed, replicates)
     else:
-        _density_panel(ax, observed, replicates, np.random.default_rng(random_seed), n_lines)
-        if design.trials is not None:
+        _density_panel(ax, observed, replicates, rng, n_lines)
+        if trials is not None:
             ax.set_xlabel("proportion k/n")
-    ax.set_title(f"Posterior predictive check ({result.model.family})")
+            ax.set_xlim(-0.02, 1.02)
+    ax.set_title(title)
     ax.legend(frameon=False)
     return fig
 
 
 def _counts_panel(ax: Axes, observed: np.ndarray, replicates: np.ndarray) -> None:
-    top = int(np.quantile(np.r_[observed, replicates.ravel()], 0.99)) + 1
+    # Every value observed, and the replicates' values up to their 99th percentile: a
+    # binary response shows 0 and 1 only, a count the range the data and model cover.
+    top = int(max(observed.max(), np.quantile(replicates, 0.99)))
     values = np.arange(top + 1)
     freq = np.array([(replicates == v).mean(axis=1) for v in values])
     ax.bar(values, [(observed == v).mean() for v in values], color=PRIOR_COLOR, label="observed")
     lo, hi = np.quantile(freq, [0.05, 0.95], axis=1)
+    mean = freq.mean(axis=1)
     ax.errorbar(
         values,
-        freq.mean(axis=1),
-        yerr=[freq.mean(axis=1) - lo, hi - freq.mean(axis=1)],
+        mean,
+        # Rounding can put the mean a hair outside a band of equal values.
+        yerr=[np.maximum(mean - lo, 0.0), np.maximum(hi - mean, 0.0)],
         fmt="o",
         color=POSTERIOR_COLOR,
         label="predicted (90% band)",
     )
+    if values.size <= 20:
+        ax.set_xticks(values)
+    ax.set_xlim(-0.6, top + 0.6)
     ax.set_xlabel("response value")
     ax.set_ylabel("share of observations")
 

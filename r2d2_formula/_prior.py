@@ -28,6 +28,8 @@ DEFAULT_R2_PRECISION = 2.0
 DEFAULT_CONCENTRATION = 1.0
 DEFAULT_METHOD = "exact"
 DEFAULT_SHARES = "dirichlet"
+#: LKJ shape of the correlation matrix of the group effects in one (expr|factor).
+DEFAULT_LKJ_ETA = 1.0
 
 Concentration = float | Mapping[str, float] | Sequence[float]
 Shares = str | LogisticNormal
@@ -67,7 +69,8 @@ class R2D2:
     ----------
     r2_mean : float, optional
         Prior mean of R² (of R²/R²max for families whose R² is bounded, such as
-        gamma and negativebinomial), in (0, 1). Default 0.5.
+        gamma, negativebinomial, lognormal, exponential and weibull), in (0, 1).
+        Default 0.5.
     r2_precision : float, optional
         Prior precision a + b of the Beta distribution, > 0. Default 2, which with
         the default mean gives Beta(1, 1): uniform R².
@@ -98,6 +101,14 @@ class R2D2:
         Dirichlet(concentration) (:meth:`LogisticNormal.from_dirichlet`, resolved
         when the model's components are known). W's prior, and so R²'s, is the same
         whatever the shares.
+    lkj_eta : float or None, optional
+        Group effects written in one ``(expr|factor)``, such as ``(1 + x|g)``, are
+        correlated, as in lme4 and brms: their correlation matrix has an LKJ(η) prior,
+        η = ``lkj_eta`` (default 1, uniform over correlation matrices, brms's default).
+        Their SDs still come from the R2D2 decomposition, rescaled so that the block's
+        share of Var(η) is what φ and W give whatever the correlation (R² stays exact).
+        ``None`` makes every group effect independent, as Bambi does; ``(x||g)`` does so
+        for one term.
 
     Examples
     --------
@@ -123,6 +134,7 @@ class R2D2:
         b: float | None = None,
         autoscale: bool = True,
         shares: Shares = DEFAULT_SHARES,
+        lkj_eta: float | None = DEFAULT_LKJ_ETA,
     ) -> None:
         self.a, self.b = _beta_parameters(r2_mean, r2_precision, a, b)
         self.concentration = _check_concentration(concentration)
@@ -135,6 +147,7 @@ class R2D2:
             raise PriorError(f"autoscale must be True or False, got {autoscale!r}.")
         self.autoscale = autoscale
         self.shares = _check_shares(shares, self.concentration)
+        self.lkj_eta = None if lkj_eta is None else _positive_finite("lkj_eta", lkj_eta)
 
     @property
     def r2_mean(self) -> float:
@@ -150,7 +163,15 @@ class R2D2:
         concentration: object = self.concentration
         if isinstance(self.concentration, Mapping):
             concentration = tuple(sorted(self.concentration.items()))
-        return (self.a, self.b, concentration, self.method, self.autoscale, self.shares)
+        return (
+            self.a,
+            self.b,
+            concentration,
+            self.method,
+            self.autoscale,
+            self.shares,
+            self.lkj_eta,
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, R2D2) and self._key() == other._key()
@@ -170,10 +191,20 @@ class R2D2:
         ]
         if not self.autoscale:
             lines.append(("Autoscale", "off"))
+        lines.append(("Group correlations", self.correlation_text))
         return _html.card("R2D2 prior", lines)
+
+    @property
+    def correlation_text(self) -> str:
+        """The prior of the group effects' correlations, in words (for reports)."""
+        if self.lkj_eta is None:
+            return "none (independent effects)"
+        return f"LKJ({self.lkj_eta:g}) within each (expr|factor)"
 
     def __repr__(self) -> str:
         extra = "" if self.autoscale else ", autoscale=False"
+        if self.lkj_eta != DEFAULT_LKJ_ETA:
+            extra += f", lkj_eta={self.lkj_eta if self.lkj_eta is None else f'{self.lkj_eta:g}'}"
         if isinstance(self.shares, LogisticNormal):
             shares = f"shares={self.shares!r}"
         else:
@@ -223,6 +254,7 @@ class R2D2:
             "concentration": concentration,
             "method": self.method,
             "autoscale": self.autoscale,
+            "lkj_eta": self.lkj_eta,
         }
         if isinstance(self.shares, LogisticNormal):
             out["shares"] = {"logistic-normal": self.shares.to_dict()}
@@ -234,6 +266,8 @@ class R2D2:
     def from_dict(cls, spec: Mapping[str, Any]) -> R2D2:
         """The prior :meth:`to_dict` describes (a missing ``shares`` means the Dirichlet)."""
         spec = dict(spec)
+        # Fits saved before correlated group effects existed had independent effects.
+        spec.setdefault("lkj_eta", None)
         shares = spec.pop("shares", DEFAULT_SHARES)
         if isinstance(shares, Mapping):
             shares = LogisticNormal.from_dict(shares["logistic-normal"])

@@ -38,12 +38,22 @@ from r2d2_formula._types import Tensor
 
 __all__ = [
     "NUMPY",
+    "AsymmetricLaplace",
+    "Beta",
+    "BetaBinomial",
     "Binary",
+    "ExGaussian",
+    "Exponential",
     "FamilyR2",
     "Gamma",
     "Gaussian",
+    "Laplace",
+    "LogNormal",
     "NegativeBinomial",
     "Poisson",
+    "StudentT",
+    "Weibull",
+    "ZeroInflatedNegativeBinomial",
     "ZeroInflatedPoisson",
     "pytensor_ops",
 ]
@@ -73,6 +83,7 @@ NUMPY = SimpleNamespace(
     log_normal_cdf=special.log_ndtr,
     softplus=lambda x: np.logaddexp(0.0, x),
     log_expm1=_np_log_expm1,
+    gammaln=special.gammaln,
     minimum=np.minimum,
     maximum=np.maximum,
     max=np.max,
@@ -120,6 +131,7 @@ def pytensor_ops() -> SimpleNamespace:
         log_normal_cdf=_pt_log_normal_cdf,
         softplus=pt.softplus,
         log_expm1=_pt_log_expm1,
+        gammaln=pt.gammaln,
         minimum=pt.minimum,
         maximum=pt.maximum,
         max=pt.max,
@@ -387,6 +399,325 @@ class ZeroInflatedPoisson(FamilyR2):
         return math.log(mean / theta["psi"])
 
 
+@dataclass(frozen=True)
+class ZeroInflatedNegativeBinomial(FamilyR2):
+    """Zero-inflated NB2 as in PyMC: ψ is the probability of the negative binomial part.
+
+    With μ = e^η the mean is ψμ and the variance ψμ + ψ(1/α + 1 − ψ)μ² (a mixture of 0 and
+    NB2(μ, α), whose second moment is μ + μ²/α + μ²). Writing c = 1/α + 1 − ψ and
+    E₁ = e^{β₀+W/2}, Var ψμ(η) = ψ²E₁²(e^W − 1) and E σ² = ψE₁ + ψcE₁²e^W, so
+    R²max = ψ/(ψ + c) = ψα/(α + 1) (the limit W → ∞) and
+
+    logit(R²/R²max) = log(1 + 1/α) + log(e^W − 1) + β₀ + W/2 − log1p(c e^{β₀ + W/2}).
+
+    ψ = 1 is the negative binomial, α → ∞ the zero-inflated Poisson.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import NUMPY, ZeroInflatedNegativeBinomial
+    >>> family = ZeroInflatedNegativeBinomial()
+    >>> float(family.r2max({"alpha": 3.0, "psi": 0.8}, NUMPY))
+    0.6000000000000001
+    >>> round(float(family.r2(1.0, 0.5, {"alpha": 3.0, "psi": 0.8})), 6)
+    0.430613
+    """
+
+    name: str = field(init=False, default="zero_inflated_negativebinomial")
+    link: str = field(init=False, default="log")
+    theta: tuple[str, ...] = field(init=False, default=("alpha", "psi"))
+    bounded: bool = field(init=False, default=True)
+
+    @staticmethod
+    def _log_c(theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
+        """log c = log(1/α + 1 − ψ), each term kept in log space."""
+        return ops.logaddexp(-ops.log(theta["alpha"]), ops.log1p(-theta["psi"]))
+
+    def logit_r2(self, W, beta0, theta, ops):
+        # R²/(R²max − R²) = (ψ + c) Var μ / (ψ² E₁(1 + c E₁)) with ψ + c = 1 + 1/α.
+        half = beta0 + 0.5 * W
+        return (
+            ops.softplus(-ops.log(theta["alpha"]))
+            + ops.log_expm1(W)
+            + half
+            - ops.softplus(self._log_c(theta, ops) + half)
+        )
+
+    def r2max(self, theta, ops):
+        return theta["psi"] * ops.sigmoid(ops.log(theta["alpha"]))
+
+    def moments(self, eta, theta):
+        alpha, psi = theta["alpha"], theta["psi"]
+        mu = np.exp(eta)
+        return psi * mu, psi * mu + psi * (1.0 / alpha + 1.0 - psi) * mu**2
+
+    def log_linear_scale(self, beta0, theta, ops):
+        # s² = (ψμ + ψcμ²)/(ψμ)² = (1/μ + c)/ψ with μ = e^β₀
+        return ops.logaddexp(-beta0, self._log_c(theta, ops)) - ops.log(theta["psi"])
+
+    def link_of_mean(self, mean, theta):
+        return math.log(mean / theta["psi"])
+
+
+# --- identity link, variance free of η: R² = W / (W + v(θ)) ----------------------------------
+
+
+@dataclass(frozen=True)
+class _ConstantVariance(FamilyR2):
+    """Identity link on a location μ, E(Y | η) = η + m(θ), Var(Y | η) = v(θ) for every η.
+
+    Then Var μ(η) = W and E σ²(η) = v, so R² = W / (W + v) and logit R² = log W − log v,
+    with R²max = 1: finite for W from 1e-300 to 1e300. A subclass gives log v and m.
+    """
+
+    link: str = field(init=False, default="identity")
+
+    def log_variance(self, theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
+        """log v(θ): the variance (or, for the t, the squared scale) that R² divides by."""
+        raise NotImplementedError
+
+    def mean_shift(self, theta: dict[str, Any]) -> Tensor:
+        """m(θ) = E(Y | η) − η in NumPy (0 where the location is the mean)."""
+        return 0.0
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.log(W) - self.log_variance(theta, ops) + 0.0 * beta0
+
+    def moments(self, eta, theta):
+        eta = np.asarray(eta, dtype=float)
+        variance = np.exp(self.log_variance(theta, NUMPY))
+        return eta + self.mean_shift(theta), variance + 0.0 * eta
+
+    def log_linear_scale(self, beta0, theta, ops):
+        return self.log_variance(theta, ops) + 0.0 * beta0
+
+    def link_of_mean(self, mean, theta):
+        return float(mean - self.mean_shift(theta))
+
+
+@dataclass(frozen=True)
+class StudentT(_ConstantVariance):
+    """Student t with location μ = η, scale σ and ν degrees of freedom: R² = W / (W + σ²).
+
+    R² uses the scale σ², not the variance σ²ν/(ν − 2), which is infinite for ν ≤ 2: it is
+    the R² of the Gaussian model with the t's scale (the variance would give a smaller R²,
+    W / (W + σ²ν/(ν − 2)), for ν > 2). It does not depend on ν (``nu`` is listed so that
+    its prior can be set like the other family parameters').
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import StudentT
+    >>> float(StudentT().r2(3.0, 0.0, {"sigma": 1.0, "nu": 4.0}))
+    0.75
+    """
+
+    name: str = field(init=False, default="t")
+    theta: tuple[str, ...] = field(init=False, default=("sigma", "nu"))
+
+    def log_variance(self, theta, ops):
+        return 2.0 * ops.log(theta["sigma"])
+
+
+@dataclass(frozen=True)
+class Laplace(_ConstantVariance):
+    """Laplace with location μ = η and scale b (PyMC's): Var = 2b², R² = W / (W + 2b²).
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import Laplace
+    >>> float(Laplace().r2(2.0, 0.0, {"b": 1.0}))
+    0.5
+    """
+
+    name: str = field(init=False, default="laplace")
+    theta: tuple[str, ...] = field(init=False, default=("b",))
+
+    def log_variance(self, theta, ops):
+        return math.log(2.0) + 2.0 * ops.log(theta["b"])
+
+
+@dataclass(frozen=True)
+class AsymmetricLaplace(_ConstantVariance):
+    """Asymmetric Laplace as in PyMC: location μ = η, rate b and asymmetry κ.
+
+    PyMC's density is b/(κ + 1/κ) exp(−(y − μ) b s κ^s), s = sign(y − μ): an exponential
+    of rate bκ above μ and of rate b/κ below it. Its mean is μ + (1/κ − κ)/b and its
+    variance (1 + κ⁴)/(b²κ²), so R² = W / (W + (1 + κ⁴)/(b²κ²)). (PyMC's alternative
+    parameter q = κ²/(1 + κ²) is not exposed by Bambi's family.)
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import AsymmetricLaplace
+    >>> float(AsymmetricLaplace().r2(2.0, 0.0, {"b": 1.0, "kappa": 1.0}))
+    0.5
+    """
+
+    name: str = field(init=False, default="asymmetriclaplace")
+    theta: tuple[str, ...] = field(init=False, default=("b", "kappa"))
+
+    def log_variance(self, theta, ops):
+        log_kappa = ops.log(theta["kappa"])
+        return ops.logaddexp(0.0, 4.0 * log_kappa) - 2.0 * ops.log(theta["b"]) - 2.0 * log_kappa
+
+    def mean_shift(self, theta):
+        kappa = np.asarray(theta["kappa"], dtype=float)
+        return (1.0 / kappa - kappa) / np.asarray(theta["b"], dtype=float)
+
+
+@dataclass(frozen=True)
+class ExGaussian(_ConstantVariance):
+    """Exponentially modified Gaussian as in PyMC: Normal(μ = η, σ) plus Exponential(mean ν).
+
+    Mean μ + ν and variance σ² + ν², so R² = W / (W + σ² + ν²).
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import ExGaussian
+    >>> float(ExGaussian().r2(2.0, 0.0, {"sigma": 1.0, "nu": 1.0}))
+    0.5
+    """
+
+    name: str = field(init=False, default="exgaussian")
+    theta: tuple[str, ...] = field(init=False, default=("sigma", "nu"))
+
+    def log_variance(self, theta, ops):
+        return ops.logaddexp(2.0 * ops.log(theta["sigma"]), 2.0 * ops.log(theta["nu"]))
+
+    def mean_shift(self, theta):
+        return np.asarray(theta["nu"], dtype=float)
+
+
+# --- log link, variance c(θ) μ²: R² = (1 − e^−W) / (1 − e^−W + c) ----------------------------
+
+
+@dataclass(frozen=True)
+class _ConstantCV(FamilyR2):
+    """E(Y | η) = e^{η + m(θ)} and Var(Y | η) = c(θ) E(Y | η)²: a constant coefficient of variation.
+
+    Var μ = e^{2(β₀+m)+W}(e^W − 1) and E σ² = c e^{2(β₀+m)+2W}, so β₀ and m cancel:
+    R² = (1 − e^−W) / (1 − e^−W + c), R²max = 1/(1 + c) and
+    logit(R²/R²max) = log(1 + 1/c) + log(e^W − 1) (the gamma family's, with c = 1/α).
+    A subclass gives log c and m.
+    """
+
+    link: str = field(init=False, default="log")
+    bounded: bool = field(init=False, default=True)
+
+    def log_cv2(self, theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
+        """log c(θ), c the squared coefficient of variation Var(Y | η) / E(Y | η)²."""
+        raise NotImplementedError
+
+    def log_mean_shift(self, theta: dict[str, Any]) -> Tensor:
+        """m(θ) = log E(Y | η) − η in NumPy (0 where e^η is the mean)."""
+        return 0.0
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.softplus(-self.log_cv2(theta, ops)) + ops.log_expm1(W) + 0.0 * beta0
+
+    def r2max(self, theta, ops):
+        return ops.sigmoid(-self.log_cv2(theta, ops))
+
+    def moments(self, eta, theta):
+        mean = np.exp(np.asarray(eta, dtype=float) + self.log_mean_shift(theta))
+        return mean, np.exp(self.log_cv2(theta, NUMPY)) * mean**2
+
+    def log_linear_scale(self, beta0, theta, ops):
+        # s² = σ²(β₀)/μ'(β₀)² = c μ²/μ² = c
+        return self.log_cv2(theta, ops) + 0.0 * beta0
+
+    def link_of_mean(self, mean, theta):
+        return float(math.log(mean) - self.log_mean_shift(theta))
+
+
+@dataclass(frozen=True)
+class Exponential(_ConstantCV):
+    """Exponential with mean μ = e^η (PyMC's rate is 1/μ): c = 1, R²max = 1/2.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import Exponential
+    >>> round(float(Exponential().r2(1e3, 0.0, {})), 12)
+    0.5
+    """
+
+    name: str = field(init=False, default="exponential")
+
+    def log_cv2(self, theta, ops):
+        # A float64 scalar: PyTensor would make a Python float a float32 constant.
+        return np.float64(0.0)
+
+
+#: Coefficients of the series of d(x) = log Γ(1+2x) − 2 log Γ(1+x) = Σ_k d_k x^k, k = 2..11:
+#: d_k = (−1)^k ζ(k) (2^k − 2)/k, from log Γ(1+x) = −γx + Σ_k (−1)^k ζ(k) x^k / k.
+_WEIBULL_SERIES = tuple(
+    (-1) ** k * float(special.zeta(k)) * (2.0**k - 2.0) / k for k in range(2, 12)
+)
+#: Below this x = 1/α the series is used: its first omitted term is ~(2x)^10 of the sum.
+_WEIBULL_SERIES_BELOW = 0.01
+
+
+def _log_gamma_ratio(x: Tensor, ops: SimpleNamespace) -> Tensor:
+    """log Γ(1+2x) − 2 log Γ(1+x) ≥ 0, accurate to the last digits even for tiny x.
+
+    For small x the two log-gammas nearly cancel (the difference is ζ(2)x²), and 1 + x
+    rounds away x's last digits, so there the series is summed instead.
+    """
+    small = ops.minimum(x, _WEIBULL_SERIES_BELOW)
+    series = 0.0 * small
+    for coefficient in reversed(_WEIBULL_SERIES):
+        series = (series + coefficient) * small
+    series = series * small
+    large = ops.maximum(x, _WEIBULL_SERIES_BELOW)
+    direct = ops.gammaln(1.0 + 2.0 * large) - 2.0 * ops.gammaln(1.0 + large)
+    return ops.switch(x < _WEIBULL_SERIES_BELOW, series, direct)
+
+
+@dataclass(frozen=True)
+class Weibull(_ConstantCV):
+    """Weibull with shape α and mean μ = e^η (Bambi's ``mu``; PyMC's scale is μ/Γ(1 + 1/α)).
+
+    Var = μ² c with c = Γ(1 + 2/α)/Γ(1 + 1/α)² − 1, so R²max = 1/(1 + c): 1/2 at α = 1
+    (the exponential), towards 1 as α grows.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import Weibull
+    >>> round(float(Weibull().r2max({"alpha": 1.0}, NUMPY)), 12)
+    0.5
+    """
+
+    name: str = field(init=False, default="weibull")
+    theta: tuple[str, ...] = field(init=False, default=("alpha",))
+
+    def log_cv2(self, theta, ops):
+        return ops.log_expm1(_log_gamma_ratio(1.0 / theta["alpha"], ops))
+
+
+@dataclass(frozen=True)
+class LogNormal(_ConstantCV):
+    """Log-normal: log Y ~ Normal(η, σ) (Bambi's identity link on ``mu``, the mean of log Y).
+
+    R² is that of Y itself, on the response scale: E(Y | η) = e^{η + σ²/2} and
+    Var(Y | η) = (e^{σ²} − 1) E(Y | η)², so c = e^{σ²} − 1 and
+    R² = (1 − e^−W) / (1 − e^−W + e^{σ²} − 1), R²max = e^{−σ²}.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import LogNormal
+    >>> round(float(LogNormal().r2max({"sigma": 1.0}, NUMPY)), 6)
+    0.367879
+    """
+
+    name: str = field(init=False, default="lognormal")
+    link: str = field(init=False, default="identity")
+    theta: tuple[str, ...] = field(init=False, default=("sigma",))
+
+    def log_cv2(self, theta, ops):
+        return ops.log_expm1(theta["sigma"] ** 2)
+
+    def log_mean_shift(self, theta):
+        return 0.5 * np.asarray(theta["sigma"], dtype=float) ** 2
+
+
 # --- log-link families by quadrature -------------------------------------------------------
 
 
@@ -522,7 +853,18 @@ class Binary(FamilyR2):
             )
         if not self.trials >= 1:
             raise FamilyError(f"trials must be >= 1, got {self.trials!r}.")
-        object.__setattr__(self, "name", "bernoulli" if self.trials == 1 else "binomial")
+        object.__setattr__(self, "name", self._name())
+
+    def _name(self) -> str:
+        return "bernoulli" if self.trials == 1 else "binomial"
+
+    def log_trials(self, theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
+        """log n, n the effective number of trials: E σ²(η) = E[p(1 − p)] / n.
+
+        For the bernoulli and binomial it is the harmonic mean of the trials; the beta
+        and beta-binomial take it from κ.
+        """
+        return math.log(self.trials)
 
     @property
     def latent(self) -> LatentLink:
@@ -533,20 +875,21 @@ class Binary(FamilyR2):
 
     def logit_r2(self, W, beta0, theta, ops):
         if ops is NUMPY:
-            return self._logit_r2_numpy(W, self._folded(beta0, ops))
-        return self._switch_rules(W, beta0, ops, slope=False)[0]
+            return self._logit_r2_numpy(W, self._folded(beta0, ops)) + self.log_trials(theta, ops)
+        return self._switch_rules(W, beta0, ops, slope=False)[0] + self.log_trials(theta, ops)
 
     def logit_r2_and_slope(self, W, beta0, theta, ops):
         # d/dW of a quadrature sum Σ w_j f(β₀ + √W z_j) is Σ w_j f'(η_j) z_j / (2√W): the
         # slope comes from the same nodes in closed form, not from autodiff of the sum.
-        return self._switch_rules(W, beta0, ops, slope=True)
+        logit_r, slope = self._switch_rules(W, beta0, ops, slope=True)
+        return logit_r + self.log_trials(theta, ops), slope
 
     def _folded(self, beta0, ops):
         # R² is even in β₀ when F(−η) = 1 − F(η); at −|β₀| p is the smaller side.
         return -ops.abs(beta0) if self.latent.symmetric else beta0
 
     def _switch_rules(self, W, beta0, ops, slope):
-        """(logit r, d logit r / dW or None) from whichever rule covers W."""
+        """(logit r at n = 1, d logit r / dW or None) from whichever rule covers W."""
         beta0 = self._folded(beta0, ops)
         # Each rule sees W clipped to its own range, so the branches not taken stay
         # finite and their gradients cannot turn the switch's gradient into NaN.
@@ -558,11 +901,10 @@ class Binary(FamilyR2):
             ops.switch(W < TAYLOR_SWITCH_W, t, ops.switch(W < LATENT_SWITCH_W, m, g))
             for t, m, g in zip(tiny, mid, large, strict=True)
         )
-        logit_r = log_var - log_pq + math.log(self.trials)
-        return logit_r, (rates[0] - rates[1] if slope else None)
+        return log_var - log_pq, (rates[0] - rates[1] if slope else None)
 
     def _logit_r2_numpy(self, W, beta0):
-        """The same as the PyTensor form, evaluating each rule only where it applies."""
+        """The same as the PyTensor form (at n = 1), evaluating each rule only where it applies."""
         W, beta0 = np.broadcast_arrays(np.asarray(W, dtype=float), np.asarray(beta0, dtype=float))
         out = np.empty(W.shape)
         rules = [
@@ -574,7 +916,7 @@ class Binary(FamilyR2):
             if where.any():
                 log_var, log_pq = rule(W[where], beta0[where], NUMPY)
                 out[where] = log_var - log_pq
-        return out + math.log(self.trials)
+        return out
 
     def _taylor_log_moments(self, W, beta0, ops, slope=False):
         """log Var p and log E[p(1 − p)] to second order in W (with their W-derivatives).
@@ -637,16 +979,71 @@ class Binary(FamilyR2):
 
     def moments(self, eta, theta):
         log_p, log_q = self.latent.log_cdf(eta, NUMPY)
-        return np.exp(log_p), np.exp(log_p + log_q) / self.trials
+        return np.exp(log_p), np.exp(log_p + log_q - self.log_trials(theta, NUMPY))
 
     def log_linear_scale(self, beta0, theta, ops):
         # s² = F(1 − F) / (n F'²), all at β₀
         log_slope, _, _ = self.latent.expansion(beta0, ops)
         log_p, log_q = self.latent.log_cdf(beta0, ops)
-        return log_p + log_q - 2 * log_slope - math.log(self.trials)
+        return log_p + log_q - 2 * log_slope - self.log_trials(theta, ops)
 
     def link_of_mean(self, mean, theta):
         return self.latent.link(mean)
+
+
+@dataclass(frozen=True)
+class Beta(Binary):
+    """Beta with mean p = F(η) and precision κ (Bambi's ``mu`` and ``kappa``), any latent link.
+
+    Bambi's Beta(α = pκ, β = (1 − p)κ) has Var(Y | η) = p(1 − p)/(1 + κ): the binomial
+    formula with n = 1 + κ, R² = Var p / (Var p + E[p(1 − p)]/(1 + κ)), so
+    logit R² is the bernoulli's plus log(1 + κ) and R²max = 1.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import Beta, Binary
+    >>> r2 = float(Beta().r2(1.0, 0.3, {"kappa": 4.0}))
+    >>> bernoulli = Binary().logit_r2(1.0, 0.3, {}, NUMPY)
+    >>> bool(abs(r2 - 1 / (1 + np.exp(-bernoulli) / 5.0)) < 1e-12)
+    True
+    """
+
+    trials: float = field(init=False, default=1.0)
+    theta: tuple[str, ...] = field(init=False, default=("kappa",))
+
+    def _name(self) -> str:
+        return "beta"
+
+    def log_trials(self, theta, ops):
+        return ops.log1p(theta["kappa"])
+
+
+@dataclass(frozen=True)
+class BetaBinomial(Binary):
+    """Beta-binomial on the proportion scale k/n, Bambi's ``mu`` = F(η) and ``kappa``.
+
+    Bambi's BetaBinomial(n, α = pκ, β = (1 − p)κ) has Var(k/n | η) =
+    p(1 − p)(κ + n)/(n(κ + 1)); averaged over rows whose trials n vary independently of η,
+    E σ² = E[p(1 − p)] (κ mean(1/n) + 1)/(κ + 1). That is the binomial formula with
+    n_eff = (κ + 1)/(κ/n̄ + 1), n̄ the harmonic mean of the trials (``trials``): n_eff
+    runs from 1 (κ → 0) to n̄ (κ → ∞, the binomial).
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import BetaBinomial
+    >>> family = BetaBinomial(trials=10.0)
+    >>> round(float(np.exp(family.log_trials({"kappa": 5.0}, NUMPY))), 12)
+    4.0
+    """
+
+    theta: tuple[str, ...] = field(init=False, default=("kappa",))
+
+    def _name(self) -> str:
+        return "beta_binomial"
+
+    def log_trials(self, theta, ops):
+        kappa = theta["kappa"]
+        return ops.log1p(kappa) - ops.log1p(kappa / self.trials)
 
 
 def _variance_rate(

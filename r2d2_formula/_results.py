@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from r2d2_formula import _bambi, _criticism, _html, _plots, _report, _validate
-from r2d2_formula._errors import R2D2Error
+from r2d2_formula._errors import R2D2Error, UnsupportedError
 from r2d2_formula._formula import parse
 from r2d2_formula._implied import implied_prior, implied_r2
 from r2d2_formula._links import LINKS
@@ -30,6 +30,8 @@ CI_PROB = 0.9
 #: Bulk ESS per chain below which intervals are unreliable (Vehtari et al. 2021: 100 per chain).
 MIN_ESS_PER_CHAIN = 100
 MAX_R_HAT = 1.01
+#: The summary columns of a constant: a null model's R² (the others are not defined).
+_NULL_ZERO_COLUMNS = ("mean", "sd", "eti90_lb", "eti90_ub", "mcse_mean")
 #: Name of the group that stores the model specification in a saved fit.
 _MODEL_GROUP = "r2d2_model"
 #: NumPy for a loaded formula (its calls are checked against the allow-list first); the
@@ -59,6 +61,8 @@ class FitResult:
         self.idata = idata
         # idata with log-likelihood and log-prior groups, computed on first use.
         self._with_densities: DataTree | None = None
+        # Diagnostic problems already shown (warned of, or printed by report()).
+        self._said: set[str] = set()
 
     # --- tables --------------------------------------------------------------------------
 
@@ -68,7 +72,8 @@ class FitResult:
         Rows: intercept, coefficients, group SDs, family parameters, R², R²max (bounded
         families), W and the φ shares. With ``warn=True`` a :class:`SamplingWarning` names
         any poor diagnostic (divergences, r_hat > 1.01, bulk ESS below 100 per chain) and
-        its remedy.
+        its remedy, once per fit: a problem already warned of, or already printed by
+        :meth:`report`, is not repeated.
         """
         import arviz as az
 
@@ -76,24 +81,37 @@ class FitResult:
         table = az.summary(
             self.idata, var_names=names, ci_prob=CI_PROB, ci_kind="eti", round_to="none"
         )
+        if self.model.plan.null:
+            # R² = 0 by construction: a row of zeros, with no diagnostics to compute.
+            table.loc["R2"] = [0.0 if c in _NULL_ZERO_COLUMNS else np.nan for c in table.columns]
         if warn:
             for problem in self.problems(table):
-                warnings.warn(problem, SamplingWarning, stacklevel=2)
+                if problem not in self._said:
+                    warnings.warn(problem, SamplingWarning, stacklevel=2)
+            self._said.update(self.problems(table))
         return table
 
-    def diagnostics(self) -> dict[str, float]:
-        """Divergences, largest r_hat and smallest bulk ESS over the summary's quantities."""
+    def diagnostics(self) -> dict[str, Any]:
+        """Divergences, largest r_hat and smallest bulk ESS over the summary's rows.
+
+        ``max_r_hat_at`` and ``min_ess_bulk_at`` name the rows (variables) where the
+        extremes are, so that a header quoting them can be traced to a table row.
+        """
         return self._diagnostics(self.summary(warn=False))
 
-    def _diagnostics(self, table: pd.DataFrame) -> dict[str, float]:
+    def _diagnostics(self, table: pd.DataFrame) -> dict[str, Any]:
         stats = self.idata.get("sample_stats")
         divergent = (
             int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
         )
+        r_hat, ess = table["r_hat"].dropna(), table["ess_bulk"].dropna()
+        # One chain has no r_hat: NaN, and no row to name.
         return {
             "divergences": divergent,
-            "max_r_hat": float(table["r_hat"].max()),
-            "min_ess_bulk": float(table["ess_bulk"].min()),
+            "max_r_hat": float(r_hat.max()) if len(r_hat) else float("nan"),
+            "max_r_hat_at": str(r_hat.idxmax()) if len(r_hat) else "one chain",
+            "min_ess_bulk": float(ess.min()) if len(ess) else float("nan"),
+            "min_ess_bulk_at": str(ess.idxmin()) if len(ess) else "none",
         }
 
     def problems(self, table: pd.DataFrame | None = None) -> list[str]:
@@ -102,22 +120,26 @@ class FitResult:
         found = []
         if diag["divergences"]:
             found.append(
-                f"{diag['divergences']} divergent transitions: refit with target_accept=0.95 "
-                "or 0.99 (and more tune steps), or with noncentered=True; if they persist, "
+                f"{diag['divergences']} divergent transitions: refit with target_accept=0.99 "
+                "(and more tune steps), or with noncentered=True; if they persist, "
                 "the posterior has a funnel the sampler cannot follow."
             )
         if diag["max_r_hat"] > MAX_R_HAT:
             found.append(
-                f"r_hat up to {diag['max_r_hat']:.3f} (> {MAX_R_HAT}): chains disagree; run "
-                "more tune and draws, or more chains."
+                f"r_hat up to {diag['max_r_hat']:.3f} at {diag['max_r_hat_at']} "
+                f"(> {MAX_R_HAT}): chains disagree; run more tune and draws, or more chains."
             )
         floor = MIN_ESS_PER_CHAIN * self.idata.posterior.sizes["chain"]
         if diag["min_ess_bulk"] < floor:
             found.append(
-                f"bulk ESS down to {diag['min_ess_bulk']:.0f} (< {floor}, 100 per chain): "
-                "intervals are noisy; run more draws."
+                f"bulk ESS down to {diag['min_ess_bulk']:.0f} at {diag['min_ess_bulk_at']} "
+                f"(< {floor}, 100 per chain): intervals are noisy; run more draws."
             )
         return found
+
+    def _say_once(self, problems: list[str]) -> None:
+        """Record problems shown to the user, so that ``summary()`` does not warn of them again."""
+        self._said.update(problems)
 
     def r2(self, prior_seed: int = 0) -> pd.DataFrame:
         """Posterior draws of R² beside as many draws from its prior (:func:`implied_prior`).
@@ -140,14 +162,21 @@ class FitResult:
         ``phi_*`` summarise the posterior of φ_k. ``share_*`` summarise the share of
         the linear predictor's variance, per draw
         c_k / Σ c_j with c_j = var(x_j) β_j² for a population column and m_k σ_k² for a
-        group-level column; under the prior its expectation is φ_k.
+        group-level column; under the prior its expectation is φ_k. Columns of correlated
+        group effects take c_k = σ_k Σ_j ρ_kj M_kj σ_j (M the mean products of the block's
+        expression columns), which sum to the block's variance.
         """
-        phi = _bambi.phi_draws(self.idata, self.model.plan)
-        share = _bambi.variance_contributions(self.idata, self.model.plan)
-        share = share / share.sum(axis=0, keepdims=True)
         lo, hi = (1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2
         columns: dict[str, Any] = {"component": self.model.components}
-        for name, values in (("phi", phi), ("share", share)):
+        if self.model.plan.null:  # no components: the table's columns, no rows
+            blocks = {name: np.empty((0, 1)) for name in ("phi", "share")}
+        else:
+            share = _bambi.variance_contributions(self.idata, self.model.plan)
+            blocks = {
+                "phi": _bambi.phi_draws(self.idata, self.model.plan),
+                "share": share / share.sum(axis=0, keepdims=True),
+            }
+        for name, values in blocks.items():
             columns[f"{name}_mean"] = values.mean(axis=1)
             columns[f"{name}_{lo * 100:g}%"] = np.quantile(values, lo, axis=1)
             columns[f"{name}_{hi * 100:g}%"] = np.quantile(values, hi, axis=1)
@@ -280,11 +309,20 @@ class FitResult:
 
     def plot_r2(self):
         """Prior and posterior of R² with the target Beta density; returns the figure."""
+        self._refuse_null("plot_r2", "its R² is 0 in every draw, prior and posterior")
         return _plots.plot_r2(self)
 
     def plot_phi(self):
         """Posterior intervals of the φ shares per component; returns the figure."""
+        self._refuse_null("plot_phi", "it has no components to share Var(η) out to")
         return _plots.plot_phi(self)
+
+    def _refuse_null(self, method: str, why: str) -> None:
+        if self.model.plan.null:
+            raise UnsupportedError(
+                f"{method}() has nothing to show for {self.model.formula!r}: with no term "
+                f"besides the intercept, {why}."
+            )
 
     def plot_ppc(self, random_seed: int = 0):
         """Posterior predictive check of the response distribution; returns the figure."""
@@ -353,8 +391,10 @@ class FitResult:
         with the prior (and the likelihood) raised to 0.8 and 1.25.
         """
         tree = self.log_densities()
+        # A null model's R² is the constant 0: nothing to scale.
+        shown = () if self.model.plan.null else ("R2", "W")
         names = var_names or [
-            name for name in ("R2", "W", *self.model.plan.family.theta) if name in tree.posterior
+            name for name in (*shown, *self.model.plan.family.theta) if name in tree.posterior
         ]
         terms = _criticism.resolve_prior_terms(self.model, prior_terms)
         return _plots.plot_sensitivity(tree, names, terms)
@@ -457,8 +497,9 @@ class FitResult:
             ("Draws", f"{post.sizes['chain']} chains x {post.sizes['draw']}"),
             (
                 "Diagnostics",
-                f"{diag['divergences']} divergences, max r_hat {diag['max_r_hat']:.3f}, "
-                f"min bulk ESS {diag['min_ess_bulk']:.0f}",
+                f"{diag['divergences']} divergences, max r_hat {diag['max_r_hat']:.3f} "
+                f"({diag['max_r_hat_at']}), min bulk ESS {diag['min_ess_bulk']:.0f} "
+                f"({diag['min_ess_bulk_at']})",
             ),
             ("R²", f"{r2.mean():.3f} (90% interval {lo:.3f} to {hi:.3f})"),
         ]
@@ -466,7 +507,12 @@ class FitResult:
             list(decomposition.columns), decomposition.itertuples(index=False, name=None)
         )
         estimates = _html.table(["", *columns], rows, styles)
-        return _html.card("FitResult", lines, estimates, "<b>Decomposition</b>", shares)
+        note = (
+            "<b>Decomposition</b> (phi: the posterior of each component's share of W, its "
+            "prior variance φ<sub>k</sub>W; share: the share of the realised Var(η) it takes "
+            "per draw)"
+        )
+        return _html.card("FitResult", lines, estimates, note, shares)
 
     def __repr__(self) -> str:
         post = self.idata.posterior
@@ -503,5 +549,6 @@ def _new_levels(model: Model, data: pd.DataFrame | None) -> dict[str, np.ndarray
     return new
 
 
-def _level_keys(data: pd.DataFrame, columns: list[str]) -> list[tuple[str, ...]]:
-    return [tuple(map(str, row)) for row in data[columns].itertuples(index=False)]
+def _level_keys(data: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    # The values themselves, as Bambi matches levels: "308" is not the fitted level 308.
+    return [tuple(row) for row in data[columns].itertuples(index=False)]

@@ -29,6 +29,7 @@ from r2d2_formula._errors import (
     UnsupportedError,
     describe_rows,
     did_you_mean,
+    shown_values,
 )
 from r2d2_formula._families import Family, get_family
 from r2d2_formula._formula import (
@@ -74,6 +75,23 @@ __all__ = [
 RESERVED_NAMES = ("R2", "R2_max", "W", "phi", "phi_alr_z")
 #: Bambi's ``inference_method`` values.
 INFERENCE_METHODS = ("nutpie", "pymc", "numpyro", "blackjax", "vi", "laplace")
+#: Methods Bambi offers that cannot report this package's results, and why.
+REFUSED_METHODS = {
+    "vi": (
+        "Bambi's variational inference returns a PyMC Approximation, not posterior draws, so "
+        "R², the decomposition, summary() and LOO have nothing to read; and mean-field ADVI "
+        "understates the spread of W and phi, whose posterior is a funnel"
+    ),
+    "laplace": (
+        "a Laplace approximation sits at the joint posterior mode, which for a hierarchical "
+        "prior is at W -> 0 (the funnel's neck), and PyMC's find_MAP drops the deterministics "
+        "R² is read from"
+    ),
+}
+_WHAT_WORKS = (
+    "use inference_method='nutpie' (the default), 'pymc' (PyMC's NUTS) or 'numpyro' "
+    "(pip install 'r2d2-formula[jax]')"
+)
 #: Those that need JAX (the optional ``jax`` extra).
 JAX_METHODS = ("numpyro", "blackjax")
 PREDICTION_KINDS = ("response_params", "response")
@@ -187,7 +205,14 @@ def check_sampler(settings: Mapping[str, Any]) -> dict[str, Any]:
             f"inference_method must be one of {', '.join(INFERENCE_METHODS)}; got "
             f"{method!r}{did_you_mean(method, INFERENCE_METHODS)}."
         )
-    if method in JAX_METHODS:
+    if method in REFUSED_METHODS:
+        raise UnsupportedError(
+            f"inference_method={method!r} is not supported: {REFUSED_METHODS[method]}. "
+            f"{_WHAT_WORKS[0].upper()}{_WHAT_WORKS[1:]}."
+        )
+    if method == "blackjax":
+        _check_blackjax()
+    elif method in JAX_METHODS:
         _require_jax(method)
     return out
 
@@ -201,8 +226,19 @@ def _require_jax(method: str) -> None:
             f"inference_method={method!r} needs {' and '.join(missing)}, which is not "
             "installed: pip install 'r2d2-formula[jax]'."
         )
-    if method == "blackjax":
-        _check_blackjax_version()
+
+
+def _check_blackjax() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("blackjax") is None:
+        raise UnsupportedError(
+            "inference_method='blackjax' needs BlackJAX < 1.6 (PyMC's BlackJAX sampler calls "
+            "blackjax.progress_bar.gen_scan_fn, removed in 1.6), which no extra of this "
+            f"package installs because BlackJAX 1.5 does not run on current JAX; {_WHAT_WORKS}."
+        )
+    _require_jax("blackjax")
+    _check_blackjax_version()
 
 
 #: PyMC 6.4's BlackJAX loop calls blackjax.progress_bar.gen_scan_fn and hands the warm-up
@@ -219,8 +255,7 @@ def _check_blackjax_version() -> None:
         raise UnsupportedError(
             f"inference_method='blackjax' fails with BlackJAX {installed}: PyMC's BlackJAX "
             "sampler needs BlackJAX < 1.6 (it calls blackjax.progress_bar.gen_scan_fn, "
-            "removed in 1.6), and BlackJAX 1.5 does not run on current JAX. Use "
-            "inference_method='numpyro' (same JAX backend) or 'nutpie'."
+            f"removed in 1.6), and BlackJAX 1.5 does not run on current JAX; {_WHAT_WORKS}."
         )
 
 
@@ -476,11 +511,10 @@ def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index:
     for term, values in evaluated.groups.items():
         _check_finite_term(values, term, "group-level term", index, spec.reads(term))
         _check_levels(term, evaluated.levels[term])
-    if not evaluated.common and not evaluated.groups:
+    if not evaluated.common and not evaluated.groups and not spec.intercept:
         raise UnsupportedError(
-            f"{spec.source!r} has no term besides the intercept, so there is nothing "
-            "to put the R2D2 prior on (its R² is 0 by construction); add a predictor or a "
-            "group-level term, or fit it with Bambi's own priors."
+            f"{spec.source!r} has no intercept and no term, so it has no parameter of the "
+            "linear predictor to estimate; add an intercept ('1 +') or a predictor."
         )
     _check_not_constant(evaluated, spec.intercept)
 
@@ -493,11 +527,11 @@ def _check_finite_term(
         bad_entries = ~np.isfinite(entries.data)
         bad = np.zeros(len(index), dtype=bool)
         bad[entries.row[bad_entries]] = True
-        shown = entries.data[bad_entries][:SHOWN].tolist()
+        shown = shown_values(entries.data[bad_entries])
     else:
         matrix = np.asarray(values, dtype=float).reshape(len(index), -1)
         bad = ~np.isfinite(matrix).all(axis=1)
-        shown = matrix[bad][:SHOWN, 0].tolist()
+        shown = shown_values(matrix[bad][:, 0])
     if bad.any():
         columns = f" (it reads {', '.join(map(repr, reads))})" if reads else ""
         raise DataError(

@@ -25,10 +25,12 @@ must refuse them with its own error.
 
 Each case is re-targeted to one family r2d2_formula supports, chosen from the response
 (0/1 -> bernoulli, counts -> poisson or negativebinomial, successes of trials -> binomial,
-positive -> gamma, else gaussian). ``source`` is the file and line of the formula string
-(for formulas built with ``" + ".join(terms)`` the line of the join), or ``"added"`` for a
-formula syntax the suites lack with a response; a comment names the test line an added
-case imitates, when there is one.
+positive -> gamma or lognormal, else gaussian); added cases cover the other continuous
+families (t, laplace, asymmetriclaplace, exgaussian, exponential, weibull) and the refused
+ones (wald, gamma with Bambi's default inverse link). ``source`` is the file and line of
+the formula string (for formulas built with ``" + ".join(terms)`` the line of the join),
+or ``"added"`` for a formula syntax the suites lack with a response; a comment names the
+test line an added case imitates, when there is one.
 
 Namespace
 ---------
@@ -122,8 +124,10 @@ _CENSORED = "censored response"
 _TRUNCATED = "truncated response"
 _CONSTRAINED = "constrained response"
 _WEIGHTED = "weighted response"
-_INTERCEPT_ONLY = "intercept only: no term for the R2D2 prior to share the variance out to"
+_NO_PARAMETER = "intercept and no term: no parameter of the linear predictor to estimate"
 _OFFSETS = "offsets outside the poisson family: no R² with offsets is implemented"
+_WALD = "wald: no R² under its default link, and with a log link R² is not monotone in W"
+_INVERSE = "inverse link: E μ(η) does not exist when η is Gaussian"
 
 # Terms of bambi test_models.py test_many_common_many_group_specific (lines 197-214) and
 # test_cell_means_with_many_group_specific_effects (lines 314-333).
@@ -167,7 +171,7 @@ _CELL1 = [
 
 CASES: list[Case] = [
     # ---- bambi-0.21.0/tests/test_models.py --------------------------------------------
-    Case("Y ~ 1", "gaussian", _B + "test_models.py:110", unsupported=_INTERCEPT_ONLY),
+    Case("Y ~ 1", "gaussian", _B + "test_models.py:110"),
     Case("Y ~ 0 + threecats", "gaussian", _B + "test_models.py:120"),
     Case("Y ~ threecats*fourcats", "gaussian", _B + "test_models.py:126"),
     Case("Y ~ 0 + threecats*fourcats", "gaussian", _B + "test_models.py:148"),
@@ -198,9 +202,11 @@ CASES: list[Case] = [
     Case("o ~ 0 + cat2:cat4", "gamma", _B + "test_models.py:754", link="log"),
     Case("yield ~  temp + batch", "gamma", _B + "test_models.py:765"),  # beta in the test
     Case("y ~ x", "gaussian", _B + "test_models.py:801"),  # vonmises in the test
-    Case("y ~ x", "gamma", _B + "test_models.py:833"),  # lognormal in the test
+    Case("y ~ x", "lognormal", _B + "test_models.py:833"),
     Case(
-        "p(y, 30) ~ 1", "binomial", _B + "test_models.py:985", unsupported=_INTERCEPT_ONLY
+        "p(y, 30) ~ 1",
+        "binomial",
+        _B + "test_models.py:985",
     ),  # zero_inflated_binomial
     Case(
         "censored(time, status) ~ 1 + sex + age",
@@ -231,7 +237,6 @@ CASES: list[Case] = [
         "poisson",
         _B + "test_models.py:1306",
         link="log",
-        unsupported=_INTERCEPT_ONLY,
     ),
     Case("y ~ offset(np.log(time)) + x + (1 | group)", "poisson", _B + "test_models.py:1323"),
     Case("Reaction ~ 1 + Days + (1 + Days | Subject)", "gaussian", _B + "test_models.py:1332"),
@@ -280,7 +285,7 @@ CASES: list[Case] = [
         _B + "test_model_construction.py:220",
     ),
     # No predictor at all, not even an intercept.
-    Case("x ~ 0", "gaussian", _B + "test_model_construction.py:271", unsupported=_INTERCEPT_ONLY),
+    Case("x ~ 0", "gaussian", _B + "test_model_construction.py:271", unsupported=_NO_PARAMETER),
     Case(
         "binary_num ~ continuous2",
         "bernoulli",
@@ -316,7 +321,9 @@ CASES: list[Case] = [
         link="log",
     ),
     Case(
-        "w ~ 1", "bernoulli", _B + "test_model_construction.py:448", unsupported=_INTERCEPT_ONLY
+        "w ~ 1",
+        "bernoulli",
+        _B + "test_model_construction.py:448",
     ),  # identity link there
     Case("od ~ temp + (1|source) + 0", "gaussian", _B + "test_model_construction.py:466"),
     # ---- bambi-0.21.0/tests/test_priors.py, test_noncentered.py -----------------------
@@ -395,7 +402,6 @@ CASES: list[Case] = [
         "y ~ offset(np.log(x))",
         "poisson",
         _F + "test_design_matrices.py:838",
-        unsupported=_INTERCEPT_ONLY,
     ),
     Case("prop(y, 70) ~ x", "binomial", _F + "test_design_matrices.py:856"),
     Case("y ~ x + offset(10)", "poisson", _F + "test_design_matrices.py:868"),
@@ -462,6 +468,14 @@ CASES: list[Case] = [
     Case("p(k, 10) ~ x + c", "binomial", ADDED, link="probit"),
     Case("y['level'] ~ x + (1|g)", "bernoulli", ADDED),
     Case("y ~ x + c + (1|g)", "gamma", ADDED),
+    Case("y ~ x", "gamma", ADDED, link="inverse", unsupported=_INVERSE),  # Bambi's default
+    Case("y ~ x + (1|g)", "t", ADDED),
+    Case("y ~ x + c", "laplace", ADDED),
+    Case("y ~ x + (x|g)", "asymmetriclaplace", ADDED),
+    Case("y ~ x + (1|g)", "exgaussian", ADDED),
+    Case("y ~ x + (1|g)", "exponential", ADDED),
+    Case("y ~ x + c + (1|g)", "weibull", ADDED),
+    Case("y ~ x + (1|g)", "wald", ADDED, unsupported=_WALD),
 ]
 
 
@@ -671,7 +685,8 @@ def simulate(case: Case, n: int = 60, seed: int = 0) -> pd.DataFrame:
     categorical columns are balanced random permutations (every level appears).
 
     The response follows the family: 0/1 for bernoulli, counts for poisson and
-    negativebinomial, positive values for gamma, values in (0.5, 4.5) for gaussian.
+    negativebinomial, positive values for gamma, values in (0.5, 4.5) for the other
+    continuous families (gaussian, t, lognormal, weibull, ...).
     ``p(k, n)`` gets successes 0-10 and trials 10-20; ``y["level"]`` a text column holding
     that level; ``truncated``/``constrained`` values inside their bounds. A formula that
     formulae cannot parse gets every column of the table (Bambi refuses it anyway).

@@ -68,6 +68,23 @@ SLEEPSTUDY_CORRELATED = {
     "sigma": {"value": 25.592, "se": 1.508},
 }
 
+# nlme's Orthodont: lmer(distance ~ age + (age | Subject), REML = FALSE), correlated
+# intercept and age slope (age not centered). Values and fixed-effect SEs: statsmodels
+# 0.15 MixedLM (re_formula="~age", ML), which reproduces lme4's published sleepstudy fit
+# above to every printed digit (251.4051 (6.6323), 10.4673 (1.5022), SDs 23.7806 /
+# 5.7168, corr 0.0813, residual 25.5918, logLik -875.9697) and, with REML, Pinheiro &
+# Bates' published Orthodont fit (SDs 2.3270 / 0.2264, corr -0.609, residual 1.310).
+# ML logLik -219.6058. No SEs for SDs and correlation: the test asks that each lies in
+# the posterior's 90% interval.
+ORTHODONT_CORRELATED = {
+    "Intercept": {"value": 16.7611, "se": 0.7608},
+    "age": {"value": 0.6602, "se": 0.0699},
+    "1|Subject_sigma": {"value": 2.1941},
+    "age|Subject_sigma": {"value": 0.2149},
+    "corr": {"value": -0.5815},
+    "sigma": {"value": 1.3100},
+}
+
 # grouseticks: glmer(TICKS ~ YEAR + HEIGHT + (1 | BROOD) + (1 | LOCATION), family =
 # poisson), YEAR a factor (reference 95), HEIGHT as stored (not centered).
 # Values and SEs: our implementation (Laplace, logLik -987.9382, SEs from the inverse
@@ -92,5 +109,6 @@ REFERENCES = {
     "cbpp": CBPP,
     "sleepstudy": SLEEPSTUDY,
     "sleepstudy_correlated": SLEEPSTUDY_CORRELATED,
+    "orthodont_correlated": ORTHODONT_CORRELATED,
     "grouseticks": GROUSETICKS,
 }

@@ -82,9 +82,16 @@ def test_null_predictors_of_simulated_poisson_data_are_non_centered():
         # square 5.3) is off-scale, so its coefficient and slopes stay non-centered.
         (
             "sleepstudy",
-            "Reaction ~ Days + (Days|Subject)",
+            "Reaction ~ Days + (Days||Subject)",
             "gaussian",
             {"Days": True, "1|Subject": False, "Days|Subject": True},
+        ),
+        # Correlated, the block (1|Subject, Days|Subject) is written non-centered whole.
+        (
+            "sleepstudy",
+            "Reaction ~ Days + (Days|Subject)",
+            "gaussian",
+            {"Days": True, "1|Subject": True, "Days|Subject": True},
         ),
         # ~4 small binomial batches per herd: the herd effects are mostly prior.
         (

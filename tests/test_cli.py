@@ -75,8 +75,23 @@ def test_help_lists_every_flag(capsys):
         "--tune",
         "--chains",
         "--seed",
+        "--lkj-eta",
+        "--independent",
     ]:
         assert flag in text
+
+
+@pytest.mark.parametrize(("flags", "blocks"), [([], 1), (["--independent"], 0)])
+def test_independent_flag_restores_bambis_group_effects(csv, monkeypatch, flags, blocks):
+    from r2d2_formula import _model as model_module
+
+    built = []
+    monkeypatch.setattr(
+        model_module.Model, "fit", lambda self, **kwargs: built.append(self.plan) or 1 / 0
+    )
+    with pytest.raises(ZeroDivisionError):
+        _cli.main(["fit", "y ~ x + (x|g)", "--data", str(csv), "--family", "poisson", *flags])
+    assert len(built[0].correlated) == blocks
 
 
 def test_demo_data_is_real_and_categorical():
@@ -93,6 +108,18 @@ def _one_line_error(capsys) -> str:
     assert len(lines) == 1, captured.err
     assert "Traceback" not in captured.err
     return lines[0]
+
+
+def test_rows_are_quoted_by_their_line_in_the_csv_file(tmp_path, capsys, never_builds):
+    """Catches 0-based row labels and integer counts shown as floats (-1.0) in CLI errors."""
+    rows = [f"{k % 5},{k / 10},h{k % 3}" for k in range(30)]
+    rows[3], rows[17] = "-1,0.3,h0", "-4,1.7,h2"
+    rows.insert(10, "")  # a blank line: pandas skips it, the line numbers must not
+    path = tmp_path / "counts.csv"
+    path.write_text("\n".join(["y,x,g", *rows]) + "\n")
+    assert _cli.main(["fit", "y ~ x", "--data", str(path), "--family", "poisson"]) == 2
+    message = _one_line_error(capsys)
+    assert "[-1, -4] at CSV line(s) [5, 20]" in message, message
 
 
 @pytest.mark.parametrize(

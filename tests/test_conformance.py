@@ -48,7 +48,22 @@ import r2d2_formula as rf
 #: imported into this module so that both builds find them; ``np`` is imported above.
 FRAME_NAMES = {"add_ten": add_ten, "knots": knots, "levels": levels, "lvls": lvls, "myfunc": myfunc}
 
-SUPPORTED_FAMILIES = {"gaussian", "bernoulli", "binomial", "poisson", "negativebinomial", "gamma"}
+SUPPORTED_FAMILIES = {
+    "gaussian",
+    "bernoulli",
+    "binomial",
+    "poisson",
+    "negativebinomial",
+    "gamma",
+    "t",
+    "laplace",
+    "asymmetriclaplace",
+    "exgaussian",
+    "lognormal",
+    "exponential",
+    "weibull",
+    "wald",  # refused: the case checks the refusal
+}
 SOURCE = re.compile(r"(bambi-0\.21\.0|formulae-0\.6\.2)/tests/[\w/]+\.py:\d+")
 
 

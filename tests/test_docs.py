@@ -113,3 +113,62 @@ def test_docs_build_without_warnings(tmp_path):
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         page = (out / "notebooks" / f"{path.stem}.html").read_text()
         assert "<img" in page, f"{path.name} is rendered without its stored figures"
+
+
+def _table_rows(text: str) -> dict[str, str]:
+    """First cell -> the rest of the row, for every Markdown table row of ``text``."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) > 1 and not set(cells[0]) <= set("-"):
+            rows[cells[0]] = " | ".join(cells[1:])
+    return rows
+
+
+def _defaults_in_code() -> dict[str, list[str]]:
+    """What each row of the defaults tables must say, read from the code that sets it."""
+    import inspect
+
+    from r2d2_formula import _cli, _families, _model, _prior, _results
+
+    prior = rf.R2D2()
+    fit = _model.DEFAULT_FIT
+    seed = _cli.build_parser().parse_args(["fit", "y ~ x", "--data", "d.csv"]).seed
+    assert "random_seed" not in fit
+    assert inspect.signature(rf.fit).parameters.get("random_seed") is None
+    return {
+        "R² prior": [
+            f"Beta({prior.a:g}, {prior.b:g})",
+            f"`r2_mean={_prior.DEFAULT_R2_MEAN:g}`",
+            f"`r2_precision={_prior.DEFAULT_R2_PRECISION:g}`",
+        ],
+        "shares φ": [f"Dirichlet({_prior.DEFAULT_CONCENTRATION:g})"],
+        "W prior": [f'`method="{_prior.DEFAULT_METHOD}"`'],
+        "intercept": [f"Normal(g(ȳ), {_families.INTERCEPT_SD:g})"],
+        "sampler": [
+            fit["inference_method"],
+            f"{fit['chains']} chains × {fit['draws']:,} draws after {fit['tune']:,} tuning",
+            f"`target_accept={fit['target_accept']:g}`",
+        ],
+        "random seed": ["Python: none", f"`--seed {seed}`"],
+        "intervals": [f"{_results.CI_PROB * 100:g}% equal-tailed"],
+        "sampling warnings": [
+            f"r_hat > {_results.MAX_R_HAT:g}",
+            f"bulk ESS < {_results.MIN_ESS_PER_CHAIN} per chain",
+        ],
+    }
+
+
+@pytest.mark.parametrize("path", ["README.md", "docs/defaults.md"])
+def test_defaults_tables_say_what_the_code_does(path):
+    """Catches a default changed in the code but not in the README or docs/defaults.md."""
+    rows = _table_rows((ROOT / path).read_text())
+    for setting, fragments in _defaults_in_code().items():
+        assert setting in rows, f"{path} has no defaults row {setting!r}"
+        for fragment in fragments:
+            assert fragment in rows[setting], f"{path}, {setting}: {fragment!r} not in the row"
+
+
+def test_full_defaults_page_is_in_the_contents_and_linked():
+    assert "\ndefaults\n" in (DOCS / "index.md").read_text()
+    assert "(docs/defaults.md)" in (ROOT / "README.md").read_text()

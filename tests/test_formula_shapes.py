@@ -76,7 +76,18 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize(("formula", "family", "components"), SHAPES, ids=[s[0] for s in SHAPES])
+#: The two shapes with correlated blocks compile for 12-13 s each: the slow tier fits them.
+SLOW_SHAPES = {"b ~ x + (0 + c|g1)"} | {s[0] for s in SHAPES if "(x|g1)" in s[0]}
+
+
+@pytest.mark.parametrize(
+    ("formula", "family", "components"),
+    [
+        pytest.param(*shape, marks=[pytest.mark.slow] if shape[0] in SLOW_SHAPES else [])
+        for shape in SHAPES
+    ],
+    ids=[s[0] for s in SHAPES],
+)
 def test_shape_fits_and_predicts(data, formula, family, components):
     model = rf.Model(formula, data, family=family)
     assert model.components == components

@@ -52,7 +52,7 @@ def test_str_of_a_spec_built_by_hand():
         offsets=("log(t)",),
     )
     assert str(built) == (
-        "y ~ 0 + x + x:z + `body mass` + offset(log(t)) + (0 + z|g) + (1|h) + (x|h)"
+        "y ~ 0 + x + x:z + `body mass` + offset(log(t)) + (0 + z|g) + (1|h) + (0 + x|h)"
     )
     assert parse(str(built)) == built
     binomial = FormulaSpec("k", trials="n", population=("x",))

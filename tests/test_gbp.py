@@ -273,7 +273,7 @@ def test_unreachable_quantiles_raise_naming_the_cell():
 @pytest.mark.parametrize(
     ("args", "error", "message"),
     [
-        (("weibull", 0.0, 1.0, 1.0), FamilyError, "got 'weibull'"),
+        (("weibul", 0.0, 1.0, 1.0), FamilyError, "got 'weibul'"),
         (("poisson", 0.0, 0.0, 1.0), PriorError, "a must be a positive finite number, got 0.0"),
         (("poisson", math.nan, 1.0, 1.0), PriorError, "beta0 must be a finite number"),
         (("poisson", 0.0, 1.0, 1.0, {"alpha": 2.0}), FamilyError, "'alpha', which family"),

@@ -6,11 +6,29 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from reference import logit, logit_r2_binary, logit_r2_exp_family, r2_grid
+from reference import (
+    CONTINUOUS,
+    PARAMETRIC,
+    R2_FAMILIES,
+    TRIALS,
+    W_PRIOR_FAMILIES,
+    bambi_draws,
+    expectation,
+    logit,
+    logit_r2_binary,
+    logit_r2_exp_family,
+    r2_continuous,
+    r2_grid,
+    r2_parametric,
+    scipy_proportion_variance,
+    scipy_response,
+    scipy_zinb,
+)
+from scipy import stats
 
 from r2d2_formula import _r2 as R
 from r2d2_formula._errors import FamilyError, UnsupportedError
-from r2d2_formula._families import family_r2
+from r2d2_formula._families import FAMILIES, family_r2, get_family
 from r2d2_formula._links import PROBIT
 
 # logit R² differs by < 1e-6 ⇒ R² and 1 − R² both agree to < 1e-6 relative.
@@ -79,8 +97,13 @@ ALL_FAMILIES = [
     (R.Binary("logit"), {}),
     (R.Binary("probit", trials=4.0), {}),
     (R.Binary("cloglog"), {}),
+    *((family, theta) for family, theta in W_PRIOR_FAMILIES if family.name in CONTINUOUS),
+    *((family, theta) for family, theta in R2_FAMILIES if family.name in PARAMETRIC),
 ]
 IDS = [f"{f.name}-{f.link}" for f, _ in ALL_FAMILIES]
+#: The cases of the families with a random parameter in R² (beta, beta-binomial, ZINB).
+PARAMETRIC_CASES = [(f, th) for f, th in R2_FAMILIES if f.name in PARAMETRIC]
+PARAMETRIC_IDS = [f"{f.name}-{f.link}" for f, _ in PARAMETRIC_CASES]
 
 
 @pytest.mark.parametrize(("family", "theta"), ALL_FAMILIES, ids=IDS)
@@ -161,6 +184,8 @@ def test_bounded_families_report_r2max():
     assert R.Gamma().r2max({"alpha": 3.0}, R.NUMPY) == pytest.approx(0.75)
     assert R.NegativeBinomial().r2max({"alpha": 1.0}, R.NUMPY) == pytest.approx(0.5)
     assert R.ZeroInflatedPoisson().r2max({"psi": 0.6}, R.NUMPY) == pytest.approx(0.6)
+    zinb = R.ZeroInflatedNegativeBinomial()
+    assert zinb.r2max({"alpha": 3.0, "psi": 0.6}, R.NUMPY) == pytest.approx(0.45)
     assert float(R.Gamma().r2(1e4, 0.0, {"alpha": 3.0})) == pytest.approx(0.75, rel=1e-12)
 
 
@@ -196,8 +221,13 @@ class _TiltedClosedForm(R.TiltedQuadrature):
         (R.Gamma(), {"alpha": 2.5}, _TiltedClosedForm(1.0, {2: 0.4})),
         (R.NegativeBinomial(), {"alpha": 1.7}, _TiltedClosedForm(1.0, {1: 1.0, 2: 1 / 1.7})),
         (R.ZeroInflatedPoisson(), {"psi": 0.7}, R.ZeroInflatedPoissonQuadrature()),
+        (
+            R.ZeroInflatedNegativeBinomial(),
+            {"alpha": 1.7, "psi": 0.7},
+            _TiltedClosedForm(0.7, {1: 0.7, 2: 0.7 * (1 / 1.7 + 0.3)}),
+        ),
     ],
-    ids=["poisson", "gamma", "negativebinomial", "zero_inflated_poisson"],
+    ids=["poisson", "gamma", "negativebinomial", "zero_inflated_poisson", "zinb"],
 )
 def test_closed_forms_match_the_generic_quadrature(family, theta, quadrature):
     for W, beta0 in r2_grid():
@@ -243,3 +273,264 @@ def test_linear_scale_is_the_delta_method():
             expected = np.log(variance / slope**2)
             got = family.log_linear_scale(beta0, theta, R.NUMPY)
             assert float(got) == pytest.approx(float(expected), abs=1e-6), family.name
+
+
+# --- Bambi's other continuous families -------------------------------------------------------
+
+#: Each continuous family at its W-prior test parameters, and at parameters far from them.
+CONTINUOUS_CASES = [
+    (name, theta)
+    for family, base in W_PRIOR_FAMILIES
+    if (name := family.name) in CONTINUOUS
+    for theta in (base, {k: v * (0.3 if k != "nu" else 4.0) for k, v in base.items()})
+]
+CONTINUOUS_IDS = [f"{name}-{i % 2}" for i, (name, _) in enumerate(CONTINUOUS_CASES)]
+
+
+@pytest.mark.parametrize(("name", "theta"), CONTINUOUS_CASES, ids=CONTINUOUS_IDS)
+def test_continuous_r2_matches_quad_of_scipy_moments(name, theta):
+    """R² against E over η ~ N(β₀, W) (scipy.integrate.quad) of the conditional moments that
+    scipy.stats gives for the distribution in PyMC's parameterisation (``reference``)."""
+    family = CONTINUOUS[name]
+    for W, beta0 in r2_grid():
+        expected = r2_continuous(name, W, beta0, theta)
+        r2 = float(family.r2(W, beta0, theta))
+        assert r2 == pytest.approx(expected, rel=TOL), (W, beta0)
+        assert 1 - r2 == pytest.approx(1 - expected, rel=TOL), (W, beta0)
+
+
+@pytest.mark.parametrize(("name", "theta"), CONTINUOUS_CASES, ids=CONTINUOUS_IDS)
+def test_continuous_moments_and_r2max_match_scipy(name, theta):
+    """The package's E(Y | η), Var(Y | η) (the t: its squared scale) and R²max against scipy.
+
+    R²max is the limit of R² as W grows: 1 on the identity links; m²/(m² + v) where
+    μ(η) = m e^η and σ²(η) = v e^(2η) (the log scale families).
+    """
+    family = CONTINUOUS[name]
+    log_scale = family.link == "log" or family.bounded
+    for eta in (-2.0, 0.3, 1.7):
+        mu = math.exp(eta) if family.link == "log" else eta
+        dist = scipy_response(name, mu, theta)
+        mean, variance = family.moments(np.array(eta), theta)
+        assert float(mean) == pytest.approx(float(dist.mean()), rel=1e-12, abs=1e-12)
+        spread = dist.kwds["scale"] ** 2 if name == "t" else dist.var()
+        assert float(variance) == pytest.approx(float(spread), rel=1e-12)
+    if log_scale:
+        m, v = scipy_response(name, 1.0 if family.link == "log" else 0.0, theta).stats("mv")
+        expected_max = float(m**2 / (m**2 + v))
+    else:
+        expected_max = 1.0
+    assert float(family.r2max(theta, R.NUMPY)) == pytest.approx(expected_max, rel=1e-12)
+    # The intercept's prior centre inverts the mean: g(E y | η = 0.3) = 0.3.
+    mean_at, _ = family.moments(np.array(0.3), theta)
+    assert family.link_of_mean(float(mean_at), theta) == pytest.approx(0.3, abs=1e-12)
+
+
+#: (W, β₀) where the families with a random parameter are also checked at parameters far
+#: from their W-prior ones (their scipy quad reference costs ~40 ms a point).
+FAR_GRID = [(w, b) for w in (1e-2, 3.0, 50.0) for b in (-4.0, 0.0, 4.0)]
+
+
+def _far(theta):
+    """The family parameters moved far from their test values (ψ towards 0)."""
+    return {k: v * 0.3 if k != "psi" else 0.15 for k, v in theta.items()}
+
+
+@pytest.mark.parametrize(("family", "theta"), PARAMETRIC_CASES, ids=PARAMETRIC_IDS)
+def test_parametric_r2_matches_quad_of_scipy_moments(family, theta):
+    """Beta, beta-binomial, zero-inflated NB: R² against quad over η ~ N(β₀, W) of the
+    conditional moments scipy.stats gives for PyMC's distribution as Bambi parameterises it
+    (``reference.r2_parametric``: Beta(pκ, (1 − p)κ), BetaBinomial(n, pκ, (1 − p)κ) over
+    trials 3, 12, 12, and the mixture of 0 and nbinom(α, α/(α + μ)))."""
+    for th, grid in ((theta, r2_grid()), (_far(theta), FAR_GRID)):
+        for W, beta0 in grid:
+            expected = r2_parametric(family, W, beta0, th)
+            r2 = float(family.r2(W, beta0, th))
+            assert r2 == pytest.approx(expected, rel=TOL), (th, W, beta0)
+            assert 1 - r2 == pytest.approx(1 - expected, rel=TOL), (th, W, beta0)
+
+
+@pytest.mark.parametrize(("family", "theta"), PARAMETRIC_CASES, ids=PARAMETRIC_IDS)
+def test_parametric_moments_r2max_and_link_of_mean_match_scipy(family, theta):
+    """E(Y | η) and Var(Y | η) against scipy at several η (on the proportion scale k/n for
+    the beta-binomial, averaged over the trials), R²max against its limit in W (ψα/(α + 1)
+    for the ZINB, 1 for the beta families), and the intercept's centre inverts the mean."""
+    for th in (theta, _far(theta)):
+        for eta in (-3.0, -0.4, 0.0, 1.1, 3.0):
+            mean, variance = family.moments(np.array(eta), th)
+            if family.name == "zero_inflated_negativebinomial":
+                expected = scipy_zinb(math.exp(eta), th)
+            else:
+                p = family.latent.log_cdf(np.array(eta), R.NUMPY)
+                p, q = float(np.exp(p[0])), float(np.exp(p[1]))
+                expected = (p, scipy_proportion_variance(family.name, th)(p, q))
+            assert float(mean) == pytest.approx(expected[0], rel=1e-12)
+            assert float(variance) == pytest.approx(expected[1], rel=1e-10)
+        # 1 − R² falls like e^(−W) on the log link, like W^(−1/2) on the latent ones.
+        limit = float(family.r2(1e3 if family.link == "log" else 1e30, 0.2, th))
+        r2_max = float(family.r2max(th, R.NUMPY))
+        assert limit == pytest.approx(r2_max, rel=1e-9)
+        if family.name == "zero_inflated_negativebinomial":
+            assert r2_max == pytest.approx(th["psi"] * th["alpha"] / (th["alpha"] + 1), rel=1e-14)
+        mean_at, _ = family.moments(np.array(0.3), th)
+        assert family.link_of_mean(float(mean_at), th) == pytest.approx(0.3, abs=1e-10)
+
+
+def test_beta_families_reduce_to_bernoulli_and_binomial():
+    """κ → ∞: the beta-binomial is the binomial; one trial: the bernoulli, for any κ."""
+    W, beta0 = np.geomspace(1e-8, 1e4, 13), 0.7
+    binomial = R.Binary("probit", trials=6.0).logit_r2(W, beta0, {}, R.NUMPY)
+    huge = R.BetaBinomial("probit", trials=6.0).logit_r2(W, beta0, {"kappa": 1e15}, R.NUMPY)
+    np.testing.assert_allclose(huge, binomial, atol=1e-12)
+    one = R.BetaBinomial("cloglog", trials=1.0).logit_r2(W, beta0, {"kappa": 0.3}, R.NUMPY)
+    bernoulli = R.Binary("cloglog").logit_r2(W, beta0, {}, R.NUMPY)
+    np.testing.assert_allclose(one, bernoulli, atol=1e-14)
+
+
+#: Pairs (y₁, y₂) drawn independently given one η, and the batches their error is taken over.
+MC_PAIRS, MC_BATCHES = 200_000, 50
+#: Allowed distance in standard errors (batch means: |t₄₉| > 4.5 with probability 4e-5).
+MC_Z = 4.5
+
+
+def _pair_r2(y1, y2):
+    """Cov(y₁, y₂)/Var(y): for y₁, y₂ independent given η, Cov = Var E(Y | η) (no formula)."""
+    centre = (y1.mean(axis=-1) + y2.mean(axis=-1))[..., None] / 2
+    cov = ((y1 - centre) * (y2 - centre)).mean(axis=-1)
+    var = (((y1 - centre) ** 2).mean(axis=-1) + ((y2 - centre) ** 2).mean(axis=-1)) / 2
+    return cov / var
+
+
+MC_CASES = [
+    *(
+        (CONTINUOUS[name], dict((f.name, th) for f, th in W_PRIOR_FAMILIES)[name])
+        for name in CONTINUOUS
+    ),
+    *PARAMETRIC_CASES,
+]
+
+
+@pytest.mark.parametrize(
+    ("family", "theta"), MC_CASES, ids=[f"{f.name}-{f.link}" for f, _ in MC_CASES]
+)
+def test_continuous_r2_matches_monte_carlo_of_bambis_likelihood(family, theta):
+    """R² and E(Y | η) against Monte Carlo of Y drawn from Bambi's own likelihood.
+
+    η ~ N(β₀, W), then two draws of Y given each η: Cov(y₁, y₂)/Var(y) estimates R² with no
+    moment formula at all. The tolerance is MC_Z standard errors from 50 batch means. For
+    the t the R² is scale-based by definition, so instead the standardised residual
+    (y − η)/σ must be Student t with ν degrees of freedom (KS 0.1% level). The
+    beta-binomial's y is k/n with n drawn from ``reference.TRIALS`` per η (independently of
+    it): their harmonic mean is the family's ``trials``, so this checks n_eff too.
+    """
+    name = family.name
+    W, beta0 = 0.6, 0.4
+    rng = np.random.default_rng(7)
+    eta = rng.normal(beta0, math.sqrt(W), MC_PAIRS)
+    trials = rng.choice(TRIALS, MC_PAIRS) if name == "beta_binomial" else None
+    y = bambi_draws(
+        name,
+        np.concatenate([eta, eta]),
+        theta,
+        seed=8,
+        trials=None if trials is None else np.concatenate([trials, trials]),
+        link=family.link,
+    )
+    if trials is not None:
+        assert 1 / np.mean(1 / TRIALS) == pytest.approx(family.trials)
+        y = y / np.concatenate([trials, trials])
+    y1, y2 = y[:MC_PAIRS], y[MC_PAIRS:]
+    mean, _ = family.moments(eta, theta)
+    gap = np.concatenate([y1 - mean, y2 - mean])
+    assert abs(gap.mean()) < MC_Z * gap.std() / math.sqrt(gap.size), "E(Y | η)"
+    if name == "t":
+        residual = (y1 - eta) / theta["sigma"]
+        ks = stats.kstest(residual, stats.t(theta["nu"]).cdf).statistic
+        assert ks < 1.95 / math.sqrt(MC_PAIRS)
+        return
+    batches = _pair_r2(y1.reshape(MC_BATCHES, -1), y2.reshape(MC_BATCHES, -1))
+    standard_error = batches.std(ddof=1) / math.sqrt(MC_BATCHES)
+    estimate = _pair_r2(y1, y2)
+    assert abs(estimate - float(family.r2(W, beta0, theta))) < MC_Z * standard_error
+
+
+STABILITY_CASES = [(f, th) for f, th in ALL_FAMILIES if f.name in (*CONTINUOUS, *PARAMETRIC)]
+
+
+def _scaled(theta, scale):
+    """Positive parameters times ``scale``; ψ at 1e-3, its value, 1 − 1e-3 instead."""
+    psi = {1e-3: 1e-3, 1.0: theta.get("psi"), 1e3: 1 - 1e-3}[scale]
+    return {k: v * scale if k != "psi" else psi for k, v in theta.items()}
+
+
+@pytest.mark.parametrize(
+    ("family", "base"), STABILITY_CASES, ids=[f"{f.name}-{f.link}" for f, _ in STABILITY_CASES]
+)
+def test_continuous_r2_is_finite_and_increasing_from_1e_20_to_1e20(family, base, compiled):
+    """NumPy and PyTensor, the logit and W's slope, at the family parameters' extremes too."""
+    W = np.geomspace(1e-20, 1e20, 801)
+    for scale in (1e-3, 1.0, 1e3):
+        theta = _scaled(base, scale)
+        logit_r = family.logit_r2(W, 0.5, theta, R.NUMPY)
+        assert np.all(np.isfinite(logit_r)) and np.all(np.diff(logit_r) > 0), scale
+        r2 = family.r2(W, 0.5, theta)
+        assert np.all((r2 >= 0) & (r2 <= family.r2max(theta, R.NUMPY))), scale
+    fn = compiled[f"{family.name}-{family.link}"]
+    for w in (1e-20, 1e-3, 1.0, 1e3, 1e20):
+        for beta0 in (-30.0, 0.0, 30.0):
+            L, slope = fn(w, beta0)
+            expected = family.logit_r2(w, beta0, base, R.NUMPY)
+            # The binary quadrature's latent-variable rule (beta, beta-binomial) gets
+            # E p(1 − p) as E p − E p², which loses ~√W·1e-16 relative: 3e-6 at W = 1e20.
+            lost = 1e-5 if isinstance(family, R.Binary) and w > 1e3 else 0.0
+            assert float(L) == pytest.approx(float(expected), rel=1e-12, abs=lost), (w, beta0)
+            assert np.isfinite(slope) and slope > 0, (w, beta0, slope)
+
+
+def test_weibull_variance_ratio_is_accurate_for_any_shape():
+    """c = Γ(1+2/α)/Γ(1+1/α)² − 1 to 1e-12 relative from α = 1e-2 to 1e8 (mpmath, 40 digits).
+
+    Above α ≈ 1e5 the direct difference of log-gammas loses every digit: a series takes over.
+    """
+    import mpmath
+
+    mpmath.mp.dps = 40
+    for alpha in (0.01, 0.3, 1.0, 7.0, 99.0, 101.0, 1e4, 1e8):
+        x = 1 / mpmath.mpf(alpha)
+        c = mpmath.expm1(mpmath.loggamma(1 + 2 * x) - 2 * mpmath.loggamma(1 + x))
+        got = R.Weibull().log_cv2({"alpha": alpha}, R.NUMPY)
+        assert float(got) == pytest.approx(float(mpmath.log(c)), rel=1e-12, abs=1e-12), alpha
+
+
+def test_families_map_bambi_names_and_links():
+    """Every family object's R² names its parameters as Bambi's family does, and the link
+    the package uses by default is Bambi's default link (gamma: log, Bambi: inverse)."""
+    from bambi.defaults.families import BUILTIN_FAMILIES
+
+    for name, family in FAMILIES.items():
+        bambi = BUILTIN_FAMILIES[name]
+        params = bambi["likelihood"]["params"]
+        assert set(family.make_r2(family.default_link, 1.0).theta) <= set(params), name
+        parent = bambi["likelihood"]["parent"]
+        if name != "gamma":
+            assert family.default_link.name == bambi["link"][parent], name
+
+
+def _wald_log_link_r2(W, beta0, lam):
+    """VaDeR R² of the Wald (inverse Gaussian) with log link: Var(Y | η) = μ³/λ."""
+    e1 = expectation(math.exp, beta0, W, log_f=lambda e: e)
+    e2 = expectation(lambda e: math.exp(2 * e), beta0, W, log_f=lambda e: 2 * e)
+    e3 = expectation(lambda e: math.exp(3 * e), beta0, W, log_f=lambda e: 3 * e)
+    return (e2 - e1 * e1) / (e2 - e1 * e1 + e3 / lam)
+
+
+def test_refused_families_and_links_say_why():
+    """wald: R² rises then falls in W (checked here by quad), so no W prior can make it
+    Beta; the reciprocal links have no E μ(η) under a Gaussian η."""
+    r2 = [_wald_log_link_r2(w, 0.0, 1.0) for w in (1e-3, 0.05, 0.3, 1.0, 3.0)]
+    assert r2[1] > r2[0] and r2[-1] < r2[-2] < r2[-3], r2
+    with pytest.raises(UnsupportedError, match=r"'wald' is not supported: .*rise and then fall"):
+        get_family("wald")
+    for family in ("gamma", "weibull", "exponential"):
+        with pytest.raises(UnsupportedError, match=r"link 'inverse' .* does not exist"):
+            family_r2(family, "inverse")

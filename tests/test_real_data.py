@@ -8,7 +8,8 @@ of the ML standard error (SE):
   a fraction of an SE; the Monte-Carlo error of a posterior mean at the bulk ESS these
   fits reach (several hundred) is below 0.07 SE.
 * standard deviations within 0.75 SE: the ML estimates of SDs are biased low with 15 to
-  118 groups and their sampling distribution is skewed, so posterior means sit above them.
+  118 groups and their sampling distribution is skewed, so posterior means sit above them;
+  1.0 SE for the intercept SD of a correlated (Days|Subject), derived at Days = 0.
 """
 
 import pytest
@@ -31,7 +32,15 @@ def test_posterior_means_near_lme4(name):
     # No assertion on divergences or ESS: they vary with the machine's draws for one seed
     # (benchmarks/sampling.py reports them over many seeds).
     summary = fit.summary(warn=False)
-    for parameter, reference in REFERENCES[name].items():
-        limit = 0.75 if parameter.endswith("sigma") else 0.5
-        z = (summary.loc[parameter, "mean"] - reference["value"]) / reference["se"]
-        assert abs(z) < limit, (parameter, summary.loc[parameter, "mean"], reference)
+    # (Days|Subject) has correlated effects, as lme4's fit of the same formula.
+    references = REFERENCES["sleepstudy_correlated" if name == "sleepstudy" else name]
+    for parameter, reference in references.items():
+        row = "corr|Subject[1, Days]" if parameter == "corr" else parameter
+        limit = 0.5 if not (parameter.endswith("sigma") or parameter == "corr") else 0.75
+        if name == "sleepstudy" and parameter.startswith("1|"):
+            # The intercept's SD at Days = 0 is derived from the effects at the mean of Days
+            # and the correlation (the prior's parameterisation): its posterior is more
+            # skewed than an independent SD's, and its mean sits further above the ML value.
+            limit = 1.0
+        z = (summary.loc[row, "mean"] - reference["value"]) / reference["se"]
+        assert abs(z) < limit, (parameter, summary.loc[row, "mean"], reference)

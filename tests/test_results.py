@@ -1,5 +1,6 @@
 """What people read: summaries with diagnostics, R² tables, decomposition, files, plots."""
 
+import re
 import warnings
 
 import matplotlib
@@ -39,11 +40,48 @@ def short_fit(poisson_data):
 
 
 def test_poor_diagnostics_warn_with_a_remedy(short_fit):
-    short = short_fit
+    short = FitResult(short_fit.model, short_fit.idata)  # nothing said yet
     with pytest.warns(SamplingWarning, match="ESS") as caught:
         short.summary()
     assert any("more draws" in str(w.message) for w in caught)
     assert "Warning:" in short.report()
+
+
+def test_each_sampling_problem_is_said_once(short_fit):
+    """Catches a problem printed by report() and warned of again by summary()."""
+    fresh = FitResult(short_fit.model, short_fit.idata)
+    assert "Warning: bulk ESS down to" in fresh.report()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fresh.summary()
+    assert not [w for w in caught if issubclass(w.category, SamplingWarning)]
+    again = FitResult(short_fit.model, short_fit.idata)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again.summary()
+        again.summary()
+    said = [str(w.message) for w in caught if issubclass(w.category, SamplingWarning)]
+    assert len(said) == len(set(said)) == len(again.problems()) > 0
+
+
+def test_report_header_names_where_its_extremes_are(short_fit):
+    """Catches a header ESS (or r_hat) from a row the estimates table does not show."""
+    report, table = short_fit.report(), short_fit.summary(warn=False)
+    found = re.search(r"max r_hat ([\d.]+) \((.+?)\), min bulk ESS (\d+) \((.+?)\)", report)
+    assert found, report
+    r_hat, r_hat_at, ess, ess_at = found.groups()
+    assert float(r_hat) == pytest.approx(table.loc[r_hat_at, "r_hat"], abs=5e-4)
+    assert int(ess) == round(table.loc[ess_at, "ess_bulk"])
+    assert table["ess_bulk"].min() == table.loc[ess_at, "ess_bulk"]
+    assert f"at {ess_at}" in " ".join(short_fit.problems())
+
+
+def test_report_says_what_phi_and_share_are(poisson_fit):
+    """Catches the decomposition's two columns shown side by side with no word on why."""
+    report = poisson_fit.report()
+    assert "phi_*   the posterior of phi_k" in report
+    assert "share_* the share of the realised Var(eta)" in report
+    assert "realised Var(η)" in poisson_fit._repr_html_()
 
 
 def test_good_fit_does_not_warn(poisson_fit):
@@ -107,6 +145,43 @@ def test_plots_return_figures(poisson_fit):
     assert ppc.axes[0].get_xlabel() == "response value"
     for figure in (r2, phi, ppc):
         matplotlib.pyplot.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("observed", "replicates", "bars"),
+    [
+        ([0, 1, 1, 0, 1], [[0, 1, 1, 1, 0], [1, 1, 0, 0, 1]], [0, 1]),
+        ([0, 3, 1, 0, 2], [[0, 1, 4, 1, 0], [1, 2, 0, 0, 1]], [0, 1, 2, 3, 4]),
+    ],
+    ids=["bernoulli", "counts"],
+)
+def test_ppc_bars_stop_at_the_largest_value(observed, replicates, bars):
+    """Catches the old axis: a Bernoulli response drawn with a bar and a point at 2."""
+    from r2d2_formula._plots import ppc_figure
+
+    replicates = np.repeat(np.array(replicates, float), 50, axis=0)
+    figure = ppc_figure(
+        np.array(observed, float), replicates, None, True, "ppc", np.random.default_rng(0)
+    )
+    ax = figure.axes[0]
+    assert [round(p.get_x() + p.get_width() / 2) for p in ax.patches] == bars
+    assert list(ax.get_xticks()) == bars
+    assert ax.get_xlim()[1] < bars[-1] + 1
+    matplotlib.pyplot.close(figure)
+
+
+def test_ppc_of_a_binomial_response_is_on_the_proportion_scale():
+    from r2d2_formula._plots import ppc_figure
+
+    trials = np.array([4.0, 10, 2, 8])
+    successes = np.array([1.0, 7, 2, 0])
+    replicates = np.random.default_rng(1).binomial(trials.astype(int), 0.4, (60, 4))
+    figure = ppc_figure(successes, replicates, trials, False, "ppc", np.random.default_rng(0))
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "proportion k/n"
+    for line in ax.get_lines():
+        assert 0 <= line.get_xdata().min() and line.get_xdata().max() <= 1
+    matplotlib.pyplot.close(figure)
 
 
 def test_rich_html_displays(poisson_fit):
@@ -174,6 +249,21 @@ def test_unseen_group_levels_are_flagged_and_predicted(poisson_fit):
     assert (table["eti90_lb"] <= table["mean"]).all() and (table["mean"] <= table["eti90_ub"]).all()
 
 
+def test_a_level_written_with_another_type_is_new_as_bambi_predicts_it(poisson_data):
+    """Catches "3" flagged as the fitted level 3, which Bambi predicts as a new group.
+
+    (On lme4's sleepstudy, Subject "308" for the fitted 308 got a new subject's interval,
+    SD 37 against 11, while the table said the subject was known.)
+    """
+    from r2d2_formula._results import _new_levels
+
+    data, _ = poisson_data
+    numbered = data.assign(g=data["g"].str[1:].astype(int))
+    model = rf.Model("y ~ x1 + (1|g)", numbered, family="poisson")
+    new = numbered.iloc[:3].assign(g=[3, "3", 999])
+    assert _new_levels(model, new)["g"].tolist() == [False, True, True]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -191,3 +281,22 @@ def test_predicting_new_levels_raises_no_third_party_warning(poisson_fit):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         poisson_fit.predictions(new, random_seed=1)
+
+
+def test_bambi_interpret_agrees_with_the_predictions_table(poisson_fit):
+    """The documented escape hatch: Bambi's interpret on result.model.bambi_model.
+
+    Catches a stored posterior Bambi reads differently from us (the intercept of the
+    centered design stored in place of Bambi's own, for instance).
+    """
+    import bambi as bmb
+
+    data = poisson_fit.model.data
+    level = data["g"].iloc[0]
+    x1 = [-1.0, 0.5]
+    grid = {"x1": x1, "x2": [0.25], "g": [level]}
+    bambi_table = bmb.interpret.predictions(
+        poisson_fit.model.bambi_model, poisson_fit.idata, conditional=grid
+    ).summary
+    ours = poisson_fit.predictions(pd.DataFrame({"x1": x1, "x2": 0.25, "g": level}))
+    np.testing.assert_allclose(bambi_table["estimate"], ours["mean"], rtol=1e-10)

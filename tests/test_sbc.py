@@ -165,8 +165,8 @@ def test_ranked_parameters_are_intercept_coefficients_group_sds_theta_r2_w():
     # Catches a missing group SD (x1|g), family parameter or W, or φ ranked as a scalar.
     expected = {
         ("negativebinomial", "intercepts"): ["Intercept", "x1", "x2", "x3", "1|g_sigma", "alpha"],
-        ("gaussian", "slopes"): ["Intercept", "x1", "1|g_sigma", "x1|g_sigma", "sigma"],
-        ("binomial", "slopes"): ["Intercept", "x1", "1|g_sigma", "x1|g_sigma"],
+        ("gaussian", "slopes"): ["Intercept", "x1", "1|g_sigma", "x1|g_sigma", "corr|g", "sigma"],
+        ("binomial", "slopes"): ["Intercept", "x1", "1|g_sigma", "x1|g_sigma", "corr|g"],
     }
     for (family, formula), names in expected.items():
         config = sbc.Config(family, formula)

@@ -410,7 +410,8 @@ def test_prior_round_trips_through_json(prior):
 def test_shares_distinguish_priors():
     assert rf.R2D2(shares="logistic-normal") != rf.R2D2()
     assert rf.R2D2(shares=rf.LogisticNormal(sd=2.0)) != rf.R2D2(shares=rf.LogisticNormal())
-    assert rf.R2D2().to_dict().keys() == {"a", "b", "concentration", "method", "autoscale"}
+    keys = {"a", "b", "concentration", "method", "autoscale", "lkj_eta"}
+    assert rf.R2D2().to_dict().keys() == keys
     assert "LogisticNormal(mean=" in rf.R2D2(shares=STATED)._repr_html_()
     assert "logistic-normal matched to Dirichlet(2)" in (
         rf.R2D2(concentration=2.0, shares="logistic-normal")._repr_html_()

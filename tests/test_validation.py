@@ -74,9 +74,11 @@ def test_unknown_family_and_link(data):
 
 @pytest.mark.parametrize(
     ("values", "fragment"),
-    [([-1, 2, 3], "negative value(s) [-1.0]"), ([0.5, 2, 3], "non-integer value(s) [0.5]")],
+    [([-1, 2, 3], "negative value(s) [-1]"), ([0.5, 2, 3], "non-integer value(s) [0.5]")],
 )
-@pytest.mark.parametrize("family", ["poisson", "negativebinomial"])
+@pytest.mark.parametrize(
+    "family", ["poisson", "negativebinomial", "zero_inflated_negativebinomial"]
+)
 def test_count_response_must_be_non_negative_integers(data, values, fragment, family):
     data = data.astype({"y": float})
     data.loc[:2, "y"] = values
@@ -108,18 +110,77 @@ def test_a_response_level_that_is_not_in_the_data(data, never_builds):
     expect(DataError, ["'Yes'", "['no', 'yes']"], 's["Yes"] ~ x', labels, family="bernoulli")
 
 
-def test_binomial_checks_trials(data):
+@pytest.mark.parametrize("family", ["binomial", "beta_binomial"])
+def test_binomial_checks_trials(data, family):
     counts = data.assign(k=data["y"], n=data["y"] + 2)
-    expect(
-        DataError, ["trials", "integers >= 1"], "p(k, n) ~ x", counts.assign(n=0), family="binomial"
-    )
+    expect(DataError, ["trials", "integers >= 1"], "p(k, n) ~ x", counts.assign(n=0), family=family)
     over = counts.assign(k=counts["k"].where(counts.index != 0, 99))
-    expect(DataError, ["successes exceed trials", "99 of"], "p(k, n) ~ x", over, family="binomial")
-    expect(DataError, ["p(successes, trials)"], "y ~ x", data, family="binomial")
+    expect(DataError, ["successes exceed trials", "99 of"], "p(k, n) ~ x", over, family=family)
+    expect(DataError, ["p(successes, trials)"], "y ~ x", data, family=family)
+
+
+def test_beta_response_must_be_strictly_between_0_and_1(data):
+    """0 and 1 have no density under a Beta: the column, the family, the values and the
+    rows are named, and the bernoulli / beta-binomial are offered instead."""
+    proportions = data.assign(y=np.linspace(0.05, 0.95, len(data)))
+    assert rf.Model("y ~ x", proportions, family="beta").components == ["x"]
+    proportions.loc[[3, 7, 8, 11], "y"] = [0.0, 1.0, 1.5, -0.2]
+    expect(
+        DataError,
+        [
+            "'y' must be strictly between 0 and 1",
+            "family 'beta'",
+            "[-0.2, 0, 1, 1.5]",
+            "[3, 7, 8, 11]",
+            "'bernoulli'",
+        ],
+        "y ~ x",
+        proportions,
+        family="beta",
+    )
 
 
 def test_gamma_response_must_be_positive(data):
     expect(DataError, ["must be positive", "'gamma'"], "y ~ x", data, family="gamma")
+
+
+@pytest.mark.parametrize("family", ["gamma", "lognormal", "exponential", "weibull"])
+def test_positive_response_names_column_rows_and_values(data, family):
+    positive = data.assign(y=data["y"] + 0.5)
+    positive.loc[[4, 9], "y"] = [-0.5, 0.0]
+    expect(
+        DataError,
+        ["'y' must be positive", f"family {family!r}", "-0.5", "[4, 9]"],
+        "y ~ x",
+        positive,
+        family=family,
+    )
+
+
+@pytest.mark.parametrize("family", ["gaussian", "t", "laplace", "asymmetriclaplace", "exgaussian"])
+def test_real_line_response_must_be_finite(data, family):
+    real = data.assign(y=data["x"] * 2.0)
+    real.loc[5, "y"] = np.inf
+    expect(DataError, ["column 'y'", "infinite", "[5]"], "y ~ x", real, family=family)
+
+
+def test_families_without_an_r2_are_refused_with_the_reason(data):
+    positive = data.assign(y=data["y"] + 0.5)
+    expect(
+        UnsupportedError,
+        ["'wald'", "rise and then fall", "'gamma'"],
+        "y ~ x",
+        positive,
+        family="wald",
+    )
+    expect(
+        UnsupportedError,
+        ["'gamma' with link 'inverse'", "does not exist", "link='log'"],
+        "y ~ x",
+        positive,
+        family="gamma",
+        link="inverse",
+    )
 
 
 def test_group_with_one_level(data):
@@ -149,8 +210,9 @@ def test_reserved_names_are_refused_only_when_the_formula_reads_them(data, name)
     assert rf.Model("y ~ x", clashing, family="poisson").components == ["x"]
 
 
-def test_intercept_only_model_has_nothing_to_share(data):
-    expect(rf.UnsupportedError, ["no term besides the intercept"], "y ~ 1", data, family="poisson")
+def test_a_model_with_no_parameter_of_eta_is_refused(data, never_builds):
+    """Catches `y ~ 0` reaching the sampler with nothing to sample in the linear predictor."""
+    expect(rf.UnsupportedError, ["no intercept and no term"], "y ~ 0", data, family="poisson")
 
 
 def test_prior_and_data_types(data):
@@ -214,6 +276,36 @@ def test_sampler_arguments_are_checked_before_building(data, never_builds, setti
     with pytest.raises(rf.ArgumentError) as info:
         rf.fit("y ~ x + (1|g)", data, family="poisson", **settings)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("method", "reason"),
+    [("vi", "returns a PyMC Approximation"), ("laplace", "joint posterior mode")],
+)
+def test_approximations_bambi_offers_are_refused_before_building(
+    data, never_builds, method, reason
+):
+    """Catches vi reaching Bambi with NUTS's settings (a raw TypeError after compiling)."""
+    with pytest.raises(UnsupportedError) as info:
+        rf.fit("y ~ x + (1|g)", data, family="poisson", inference_method=method)
+    assert reason in str(info.value) and "'nutpie'" in str(info.value)
+
+
+def test_missing_blackjax_is_not_blamed_on_an_extra(monkeypatch):
+    """Catches the hint to install the jax extra, which does not contain BlackJAX."""
+    import importlib.util
+
+    from r2d2_formula import _validate
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "blackjax" else real(name)
+    )
+    with pytest.raises(UnsupportedError) as info:
+        _validate.check_sampler({"inference_method": "blackjax"})
+    message = str(info.value)
+    assert "no extra of this package installs" in message
+    assert "'numpyro' (pip install 'r2d2-formula[jax]')" in message
 
 
 @pytest.mark.parametrize("rows", [0, 1])

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from r2d2_formula._bambi.graph import pymc_model
 from r2d2_formula._bambi.priors import r2d2_priors
 from r2d2_formula._centering import signal_strength
 from r2d2_formula._design import column_spreads
@@ -23,7 +24,7 @@ from r2d2_formula._errors import FormulaError, R2D2Error, UnsupportedError
 from r2d2_formula._families import Family
 from r2d2_formula._formula import FormulaSpec
 from r2d2_formula._links import Link
-from r2d2_formula._plan import Component, Plan, decide_centering, w_prior_for
+from r2d2_formula._plan import Component, CorrelatedBlock, Plan, decide_centering, w_prior_for
 from r2d2_formula._prior import R2D2
 from r2d2_formula._r2 import FamilyR2
 from r2d2_formula._types import BambiModel, BambiTerm
@@ -86,11 +87,22 @@ def build_bambi_model(
     theta = _theta_prior_medians(model, family_r2_)
     intercept_mean, intercept_sd = family.intercept_prior(response, family_r2_, theta)
     names, term_names = [c.name for c in components], [c.term for c in components]
-    concentration = check_concentration(prior.concentration, names, term_names)
-    shares = check_shares(prior, concentration, names, term_names)
+    concentration, shares = (), None
+    if components:  # a null model has no shares to check
+        concentration = check_concentration(prior.concentration, names, term_names)
+        shares = check_shares(prior, concentration, names, term_names)
     if shares is not None:
         concentration = tuple(shares.share_means().tolist())
     log_w_init = log_w_guess(family_r2_, prior.r2_mean, intercept_mean, theta)
+    correlated = () if prior.lkj_eta is None else _correlated(spec, parent, components)
+    decided = decide_centering(
+        noncentered,
+        components,
+        concentration,
+        log_w_init,
+        (family_r2_, intercept_mean, theta),
+        signal_strength(_population_columns(parent), *family.domain.per_row(response)),
+    )
     plan = Plan(
         components=components,
         concentration=concentration,
@@ -98,22 +110,32 @@ def build_bambi_model(
         w_prior=w_prior_for(prior, family_r2_, intercept_mean, theta),
         intercept=parent.intercept_term.name if parent.intercept_term else None,
         log_w_init=log_w_init,
-        noncentered=decide_centering(
-            noncentered,
-            components,
-            concentration,
-            log_w_init,
-            (family_r2_, intercept_mean, theta),
-            signal_strength(_population_columns(parent), *family.domain.per_row(response)),
-        ),
+        noncentered=_blocks_noncentered(decided, correlated, noncentered),
         intercept_mean=intercept_mean,
         theta_median=tuple(theta.items()),
         shares=shares,
+        correlated=correlated,
+        lkj_eta=prior.lkj_eta or 1.0,
     )
     model.set_priors(
         priors=r2d2_priors(parent, plan, intercept_mean, intercept_sd, intercept_prior)
     )
+    if not components:
+        _add_null_r2(model)
     return model, plan
+
+
+def _add_null_r2(model: BambiModel) -> None:
+    """R² = 0 in a model with no term besides the intercept (and offsets): no W, no φ.
+
+    No prior callable runs in such a model, so R² is added to the built PyMC model, for
+    summaries, ``compare()`` and saved fits to read it where they read every other fit's.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    with pymc_model(model):
+        pm.Deterministic("R2", pt.constant(0.0))
 
 
 def _bambi_model(
@@ -121,7 +143,7 @@ def _bambi_model(
 ) -> BambiModel:
     import bambi as bmb
 
-    formula = spec.source
+    formula = spec.bambi_formula
     kwargs = {"family": family.name, "link": link.name, "extra_namespace": dict(namespace)}
     try:
         with warnings.catch_warnings():
@@ -184,6 +206,75 @@ def _components(parent: BambiTerm, autoscale: bool) -> tuple[Component, ...]:
             labels, name, "group", spreads, autoscale, levels, per_level, np.sqrt(spreads)
         )
     return tuple(components)
+
+
+def _correlated(
+    spec: FormulaSpec, parent: BambiTerm, components: tuple[Component, ...]
+) -> tuple[CorrelatedBlock, ...]:
+    """The blocks of the formula with two or more group-level columns, as the plan needs them."""
+    blocks, names = [], set()
+    for terms in spec.blocks:
+        indices = tuple(i for i, c in enumerate(components) if c.term in terms)
+        if len(indices) < 2:
+            continue
+        factor = terms[0].split("|")[1]
+        name = f"corr|{factor}"
+        for k in range(2, len(components) + 2):
+            if name not in names:
+                break
+            name = f"corr{k}|{factor}"
+        names.add(name)
+        labels = tuple(components[i].name.rsplit("|", 1)[0] for i in indices)
+        intercept = labels.index("1") if "1" in labels else None
+        columns = np.column_stack([_group_column(parent, components, i) for i in indices])
+        shift = columns.mean(axis=0) if intercept is not None else np.zeros(len(indices))
+        if intercept is not None:
+            shift[intercept] = 0.0
+        centered = columns - shift
+        moments = centered.T @ centered / len(centered)
+        autoscaled = all(components[i].scale == components[i].spread for i in indices)
+        blocks.append(
+            CorrelatedBlock(
+                name=name,
+                factor=factor,
+                terms=tuple(dict.fromkeys(components[i].term for i in indices)),
+                indices=indices,
+                labels=labels,
+                moments=tuple(tuple(float(v) for v in row) for row in moments),
+                shift=tuple(float(v) for v in shift),
+                intercept=intercept,
+                scales=tuple(
+                    float(moments[k, k]) if autoscaled else 1.0 for k in range(len(indices))
+                ),
+            )
+        )
+    return tuple(blocks)
+
+
+def _blocks_noncentered(
+    decided: tuple[tuple[str, bool], ...],
+    blocks: tuple[CorrelatedBlock, ...],
+    noncentered: bool | str,
+) -> tuple[tuple[str, bool], ...]:
+    """The terms of correlated blocks non-centered unless the user centres everything.
+
+    Measured on simulated slopes (60 groups of 8, correlation -0.54): the centered block
+    mixed 3-7 times worse (bulk ESS about 70 for the slope SD and the correlation,
+    against 230-530 non-centered).
+    """
+    in_blocks = {term for block in blocks for term in block.terms}
+    return tuple(
+        (term, (noncentered is not False) if term in in_blocks else choice)
+        for term, choice in decided
+    )
+
+
+def _group_column(parent: BambiTerm, components: tuple[Component, ...], index: int) -> np.ndarray:
+    """The expression column of group-level component ``index`` (the term's k-th column)."""
+    term = components[index].term
+    position = [i for i, c in enumerate(components) if c.term == term].index(index)
+    predictor = np.asarray(parent.group_specific_terms[term].predictor, dtype=float)
+    return predictor.reshape(len(predictor), -1)[:, position]
 
 
 def _scaled(

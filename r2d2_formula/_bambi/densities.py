@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from r2d2_formula._bambi.graph import pymc_model
 from r2d2_formula._bambi.names import summary_variables
 from r2d2_formula._errors import R2D2Error
-from r2d2_formula._plan import Plan
-from r2d2_formula._types import BambiModel, RandomSeed
+from r2d2_formula._plan import CorrelatedBlock, Plan
+from r2d2_formula._types import BambiModel, PyMCModel, RandomSeed
 
 if TYPE_CHECKING:
     from xarray import DataArray, Dataset, DataTree
@@ -146,7 +146,7 @@ def prior_variable_names(model: BambiModel) -> list[str]:
     return [rv.name for rv in pymc_model(model).free_RVs]
 
 
-def log_prior(centered_model: BambiModel, idata: DataTree) -> Dataset:
+def log_prior(centered_model: BambiModel, plan: Plan, idata: DataTree) -> Dataset:
     """Log prior density per draw of every free variable, summed over its elements.
 
     ``centered_model`` is a Bambi model of the fit's formula built with every term centered
@@ -164,6 +164,8 @@ def log_prior(centered_model: BambiModel, idata: DataTree) -> Dataset:
     pm_model = pymc_model(centered_model)
     names = prior_variable_names(centered_model)
     posterior = idata.posterior.to_dataset()
+    for block in plan.correlated:
+        posterior = posterior.assign(_block_draws(posterior, block))
     missing = [name for name in names if name not in posterior]
     if missing:
         raise R2D2Error(
@@ -174,6 +176,9 @@ def log_prior(centered_model: BambiModel, idata: DataTree) -> Dataset:
     if intercept is not None:
         shifted = posterior[intercept.name] + intercept_shift(centered_model, posterior)
         posterior = posterior.assign({intercept.name: shifted})
+    if plan.correlated:
+        # PyMC's compute_log_prior cannot pair LKJCorr's value variable with its draws.
+        return _log_prior_per_draw(pm_model, names, posterior)
     tree = xr.DataTree.from_dict({"posterior": posterior[names]})
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
@@ -187,6 +192,85 @@ def log_prior(centered_model: BambiModel, idata: DataTree) -> Dataset:
             for name in names
         }
     )
+
+
+def _log_prior_per_draw(pm_model: PyMCModel, names: list[str], posterior: Dataset) -> Dataset:
+    """What ``pm.stats.compute_log_prior`` computes, one draw at a time, summed per variable."""
+    import xarray as xr
+    from pymc.model.transform.conditioning import remove_value_transforms
+
+    untransformed = remove_value_transforms(pm_model)
+    rvs = [untransformed[name] for name in names]
+    values = [untransformed.rvs_to_values[rv] for rv in untransformed.free_RVs]
+    logp = untransformed.compile_fn(
+        inputs=values, outs=untransformed.logp(vars=rvs, sum=False), on_unused_input="ignore"
+    )
+    stacked = posterior.stack(sample=("chain", "draw"))
+    draws = {
+        rv.name: np.moveaxis(np.asarray(stacked[rv.name], dtype=value.type.dtype), -1, 0)
+        for rv, value in zip(untransformed.free_RVs, values, strict=True)
+    }
+    sums = np.array(
+        [
+            [
+                float(np.sum(term))
+                for term in logp(
+                    {
+                        v.name: draws[rv.name][s]
+                        for rv, v in zip(untransformed.free_RVs, values, strict=True)
+                    }
+                )
+            ]
+            for s in range(stacked.sizes["sample"])
+        ]
+    )
+    shape = (posterior.sizes["chain"], posterior.sizes["draw"])
+    return xr.Dataset(
+        {name: (("chain", "draw"), sums[:, k].reshape(shape)) for k, name in enumerate(names)}
+    )
+
+
+def block_draws(posterior: Dataset, block: CorrelatedBlock) -> tuple[np.ndarray, np.ndarray]:
+    """Per (chain, draw): the block's effects u (levels × columns) and their covariance Σ_u.
+
+    Read from what the posterior stores: each term's effects and SDs and the correlations.
+    """
+    size = len(block.indices)
+    pairs = np.asarray(posterior[block.name].transpose("chain", "draw", ...))
+    corr = np.broadcast_to(np.eye(size), (*pairs.shape[:2], size, size)).copy()
+    for k, (i, j) in enumerate(block.pairs):
+        corr[..., i, j] = corr[..., j, i] = pairs[..., k]
+    factor_dim = f"{block.factor}__factor_dim"
+    effects, sds = [], []
+    # The block's columns are its terms' columns in component order, as its terms are.
+    for term in block.terms:
+        array = np.asarray(posterior[term].transpose("chain", "draw", factor_dim, ...))
+        effects.append(array.reshape(*array.shape[:3], -1))
+        sd = np.asarray(posterior[f"{term}_sigma"].transpose("chain", "draw", ...))
+        sds.append(sd.reshape(*sd.shape[:2], -1))
+    sd_u = np.concatenate(sds, axis=-1)
+    covariance = corr * sd_u[..., :, None] * sd_u[..., None, :]
+    return np.concatenate(effects, axis=-1), covariance
+
+
+def _block_draws(posterior: Dataset, block: CorrelatedBlock) -> dict[str, Any]:
+    """The free variables of a centered correlated block: its v effects and LKJ factor."""
+    import xarray as xr
+
+    effects_u, cov_u = block_draws(posterior, block)
+    inverse = np.linalg.inv(block.shift_matrix())
+    cov_v = inverse @ cov_u @ inverse.T
+    sd_v = np.sqrt(np.einsum("...ii->...i", cov_v))
+    corr_v = cov_v / (sd_v[..., :, None] * sd_v[..., None, :])
+    effects_v = effects_u @ inverse.T
+    factor_dim, column_dim = f"{block.factor}__factor_dim", f"{block.name}_column"
+    chol_dims = ("chain", "draw", f"{block.name}_row", column_dim)
+    return {
+        f"{block.name}_chol": xr.DataArray(np.linalg.cholesky(corr_v), dims=chol_dims),
+        f"{block.name}_effects": xr.DataArray(
+            effects_v, dims=("chain", "draw", factor_dim, column_dim)
+        ),
+    }
 
 
 def sample_given(

@@ -30,6 +30,9 @@ def summary_variables(model: BambiModel, plan: Plan) -> list[str]:
     names = [plan.intercept] if plan.intercept else []
     names += list(parent.common_terms)
     names += [f"{name}_sigma" for name in parent.group_specific_terms]
+    names += [block.name for block in plan.correlated]
     names += list(plan.family.theta)
+    if plan.null:  # no W or φ; R² = 0 by construction, a constant ArviZ cannot diagnose
+        return names
     names += ["R2"] + (["R2_max"] if plan.family.bounded else []) + ["W", "phi"]
     return names

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from r2d2_formula._bambi.densities import log_likelihood
+from r2d2_formula._bambi.densities import block_draws, log_likelihood
 from r2d2_formula._bambi.names import COMPONENT_DIM, OBSERVATION_DIM
 from r2d2_formula._design import Design, GroupBlock
-from r2d2_formula._plan import Component, Plan
+from r2d2_formula._plan import Component, CorrelatedBlock, Plan
 from r2d2_formula._types import BambiModel, RandomSeed
 
 if TYPE_CHECKING:
@@ -104,7 +104,25 @@ def variance_contributions(idata: DataTree, plan: Plan) -> np.ndarray:
     m_k σ_k² for a group-level column, m_k the mean square of its expression column.
     """
     posterior = idata.posterior
-    return np.array([c.spread * _component_draws(posterior, c) ** 2 for c in plan.components])
+    contributions = np.array(
+        [c.spread * _component_draws(posterior, c) ** 2 for c in plan.components]
+    )
+    for block in plan.correlated:
+        contributions[list(block.indices)] = _block_contributions(posterior, block)
+    return contributions
+
+
+def _block_contributions(posterior: DataTree, block: CorrelatedBlock) -> np.ndarray:
+    """Σ_j (Σ_v)_ij M'_ij per column of a correlated block, per draw: they sum to tr(Σ_v M').
+
+    In the centered columns the intercept's share is the variance of the group's effect at
+    the columns' means, with no cross term to the slopes.
+    """
+    _, cov_u = block_draws(posterior.to_dataset(), block)
+    inverse = np.linalg.inv(block.shift_matrix())
+    cov_v = inverse @ cov_u @ inverse.T
+    shares = np.einsum("...ij,ij->...i", cov_v, np.array(block.moments))
+    return shares.reshape(-1, len(block.indices)).T
 
 
 def keep_observations(idata: DataTree, rows: int) -> None:

@@ -26,6 +26,7 @@ types), :mod:`.names` and :mod:`.terms` (writing names, walking terms), :mod:`.e
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from r2d2_formula._errors import FormulaError
@@ -99,10 +100,29 @@ def parse(formula: str) -> FormulaSpec:
         )
     if not formula.strip():
         raise FormulaError(f"formula {formula!r} is empty; write it like {EXAMPLE}.")
+    double_bars = {match.start() for match in re.finditer(r"\|\|", formula)}
     source = Source(formula)
     source.scan()
     source.check_tokens()
     root, parser = source.parse_tokens()
     model = source.resolve(root, parser)
     spec = Builder(source).build(model)
-    return replace(spec, _model=model, text=formula)
+    kept = {group.name for group in spec.groups}  # (x|g) - (1|g) removes 1|g
+    blocks = _merged(source.group_blocks(root, double_bars))
+    blocks = tuple(b for b in (tuple(n for n in block if n in kept) for block in blocks) if b)
+    return replace(spec, _model=model, text=formula, correlated=blocks)
+
+
+def _merged(blocks: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """Blocks that share a term (``(1|g) + (1 + x|g)``) merged into one, in order."""
+    merged: list[list[str]] = []
+    for block in blocks:
+        overlapping = [group for group in merged if set(group) & set(block)]
+        target = overlapping[0] if overlapping else []
+        if not overlapping:
+            merged.append(target)
+        for group in overlapping[1:]:
+            target += [name for name in group if name not in target]
+            merged.remove(group)
+        target += [name for name in block if name not in target]
+    return tuple(tuple(group) for group in merged)

@@ -16,7 +16,7 @@ from formulae.expr import Assign, Binary, Grouping, Unary
 from formulae.parser import Parser
 from formulae.resolver import Resolver
 from formulae.scanner import Scanner
-from formulae.terms.terms import Model
+from formulae.terms.terms import GroupSpecificTerm, Model
 
 from r2d2_formula._errors import FormulaError
 from r2d2_formula._formula.spec import EXAMPLE
@@ -131,6 +131,19 @@ class _BlamingResolver(Resolver):
             raise
 
 
+def _pipes(node: FormulaeNode) -> list[FormulaeNode]:
+    """The group-specific terms ``(expr|factor)`` of a parsed formula, left to right."""
+    if isinstance(node, Binary):
+        if node.operator.kind == "PIPE":
+            return [node]
+        return _pipes(node.left) + _pipes(node.right)
+    if isinstance(node, Grouping):
+        return _pipes(node.expression)
+    if isinstance(node, Unary):
+        return _pipes(node.right)
+    return []
+
+
 def _has_pipe(node: FormulaeNode) -> bool:
     if isinstance(node, Binary):
         return node.operator.kind == "PIPE" or _has_pipe(node.left) or _has_pipe(node.right)
@@ -171,7 +184,9 @@ class Source:
         return hasattr(self.tokens[index], "position")
 
     def scan(self) -> None:
-        scanner = _PositionScanner(self.formula)
+        # lme4's (x||g), independent effects, is scanned as (x|g) (group_blocks marks it);
+        # "| " keeps every character's position for the error messages.
+        scanner = _PositionScanner(self.formula.replace("||", "| "))
         try:
             self.tokens = scanner.scan()
         except Exception as err:  # ScanError, or IndexError on an unterminated backquote
@@ -327,6 +342,28 @@ class Source:
                 f"e.g. offset(t) + offset(log(t)) ({type(err).__name__}: {reason})"
             )
         return self.error(f"term {text!r} at position {where} is not valid: {reason}", where)
+
+    def group_blocks(self, root: FormulaeNode, double_bars: set[int]) -> list[tuple[str, ...]]:
+        """Bambi's names of the group terms written in one ``(expr|factor)``, by factor.
+
+        Each block is estimated with correlated effects, as lme4 and brms do: ``(1 + x|g)``
+        gives ``("1|g", "x|g")``, ``(1|a/b)`` the blocks ``("1|a",)`` and ``("1|a:b",)``.
+        A term written with ``||`` (a pipe at a position in ``double_bars``) has
+        independent effects, one block per term.
+        """
+        blocks: list[tuple[str, ...]] = []
+        for node in _pipes(root):
+            resolved = Resolver(node).resolve()
+            terms = [t for t in getattr(resolved, "terms", [resolved])]
+            names = [t.name for t in terms if isinstance(t, GroupSpecificTerm)]
+            if node.operator.position in double_bars:
+                blocks += [(name,) for name in names]
+                continue
+            factors = dict.fromkeys(name.split("|")[1] for name in names)
+            blocks += [
+                tuple(name for name in names if name.split("|")[1] == factor) for factor in factors
+            ]
+        return blocks
 
     def text(self, node: FormulaeNode, parser: _SpanParser) -> tuple[str, int | None]:
         """The source text of an AST node and its character position."""

@@ -130,6 +130,12 @@ class FormulaSpec:
     _model: FormulaeNode = field(default=None, repr=False, compare=False, kw_only=True)
     #: The formula as the user wrote it ("" for a spec built by hand).
     text: str = field(default="", repr=False, compare=False, kw_only=True)
+    #: Group terms written in one ``(expr|factor)`` (one tuple per factor), whose effects
+    #: are correlated as in lme4; a term written with ``||`` is a block of its own. A spec
+    #: built by hand has every group term in a block of its own.
+    correlated: tuple[tuple[str, ...], ...] = field(
+        default=(), repr=False, compare=False, kw_only=True
+    )
 
     def _repr_html_(self) -> str:
         rows = [[name, "population"] for name in self.population]
@@ -258,6 +264,25 @@ class FormulaSpec:
         return self.text or str(self)
 
     @property
+    def bambi_formula(self) -> str:
+        """The formula Bambi reads: ``(x||g)`` as ``(x|g)`` (the correlation is ours)."""
+        return self.source.replace("||", "| ")
+
+    @property
+    def blocks(self) -> tuple[tuple[str, ...], ...]:
+        """Every group term in its block of correlated terms (singletons where independent).
+
+        Examples
+        --------
+        >>> from r2d2_formula._formula import parse
+        >>> parse("y ~ (1 + x|g) + (z||h) + (1|a/b)").blocks
+        (('1|g', 'x|g'), ('1|h',), ('z|h',), ('1|a',), ('1|a:b',))
+        """
+        listed = {name for block in self.correlated for name in block}
+        alone = tuple((g.name,) for g in self.groups if g.name not in listed)
+        return self.correlated + alone
+
+    @property
     def response_text(self) -> str:
         """The response as formula text: ``"y"``, ``'y["yes"]'``, ``"p(k, n)"``."""
         return self.response if self.trials is None else f"p({self.response}, {self.trials})"
@@ -268,16 +293,39 @@ class FormulaSpec:
         rhs = ["1" if self.intercept else "0"]
         rhs += [written.get(("term", name), write_name(name)) for name in self.population]
         rhs += [f"offset({offset})" for offset in self.offsets]
-        intercepts: set[str] = set()
-        for group in self.groups:
-            expr = written.get(("expr", group.name), write_name(group.expr))
-            factor = written.get(("factor", group.name), write_name(group.factor))
-            if group.expr == "1":
-                intercepts.add(group.factor)
-                rhs.append(f"(1|{factor})")
-            elif group.factor in intercepts:
-                rhs.append(f"({expr}|{factor})")
-            else:
-                # (x|g) alone would bring back the intercept 1|g the spec does not have.
-                rhs.append(f"(0 + {expr}|{factor})")
+        rhs += self._group_texts(written)
         return f"{lhs} ~ {' + '.join(rhs)}"
+
+    def _group_texts(self, written: dict) -> list[str]:
+        """The group terms in their order, each block written so that it reads back as one.
+
+        ``(x|g)`` reads as ``1|g`` and ``x|g`` in one block, so a term whose block holds
+        its factor's intercept is written bare (the blocks merge when read back), and a
+        block without it as ``(0 + x + z|g)`` at its first term.
+        """
+        block_of = {name: block for block in self.blocks for name in block}
+
+        def expr(name: str) -> str:
+            return written.get(("expr", name), write_name(name.split("|")[0]))
+
+        texts: list[str] = []
+        done: list[str] = []
+        for group in self.groups:
+            if group.name in done:
+                continue
+            factor = written.get(("factor", group.name), write_name(group.factor))
+            block, intercept = block_of[group.name], f"1|{group.factor}"
+            if group.name == intercept:
+                # With the block's terms written before it, so that the blocks merge.
+                exprs = ["1", *(expr(name) for name in done if name in block)]
+            elif intercept in block and intercept in done:
+                exprs = [expr(group.name)]  # (x|g) joins the block of 1|g
+            elif intercept in block:
+                exprs = ["0", expr(group.name)]  # 1|g comes later and brings it in
+            else:
+                names = [name for name in block if name not in done]
+                exprs = ["0", *(expr(name) for name in names)]
+                done += names
+            texts.append(f"({' + '.join(exprs)}|{factor})")
+            done.append(group.name)
+        return texts
