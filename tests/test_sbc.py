@@ -268,7 +268,7 @@ def test_job_runs_on_an_existing_cluster(tmp_path, monkeypatch):
         args = ["--scheduler", cluster.scheduler_address, "--families", "gaussian"]
         args += ["--formulas", "slopes", "--sims", "4", "--draws", "200", "--tune", "200"]
         table = run_job(tmp_path, *args, "--centering", "noncentered")
-    names = {"Intercept", "x1", "1|g_sigma", "x1|g_sigma", "sigma", "R2", "W"}
+    names = {"Intercept", "x1", "1|g_sigma", "x1|g_sigma", "corr|g", "sigma", "R2", "W"}
     assert set(table["parameter"]) == names
     rows = pd.read_csv(tmp_path / "sims" / "gaussian-slopes.csv")
     assert set(rows["noncentered"]) == {"x1:nc 1|g:nc x1|g:nc"}
