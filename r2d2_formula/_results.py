@@ -85,10 +85,11 @@ class FitResult:
             # R² = 0 by construction: a row of zeros, with no diagnostics to compute.
             table.loc["R2"] = [0.0 if c in _NULL_ZERO_COLUMNS else np.nan for c in table.columns]
         if warn:
-            for problem in self.problems(table):
+            problems = self.problems(table)
+            for problem in problems:
                 if problem not in self._said:
                     warnings.warn(problem, SamplingWarning, stacklevel=2)
-            self._said.update(self.problems(table))
+            self._said.update(problems)
         return table
 
     def diagnostics(self) -> dict[str, Any]:

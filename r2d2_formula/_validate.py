@@ -288,21 +288,20 @@ def check_priors(priors: Any, spec: FormulaSpec, family: Family, link: Link) -> 
 
 def check_kind(kind: Any) -> str:
     """The kind of prediction: ``"response_params"`` (the mean) or ``"response"`` (draws)."""
-    if isinstance(kind, str) and kind in PREDICTION_KINDS:
-        return kind
-    raise ArgumentError(
-        f"kind must be one of {', '.join(map(repr, PREDICTION_KINDS))}; got "
-        f"{kind!r}{did_you_mean(kind, PREDICTION_KINDS)}."
-    )
+    return _kind_in(kind, PREDICTION_KINDS)
 
 
 def check_table_kind(kind: Any) -> str:
     """The kind of a predictions table: the linear predictor, the mean or new responses."""
-    if isinstance(kind, str) and kind in TABLE_KINDS:
+    return _kind_in(kind, TABLE_KINDS)
+
+
+def _kind_in(kind: Any, allowed: tuple[str, ...]) -> str:
+    if isinstance(kind, str) and kind in allowed:
         return kind
     raise ArgumentError(
-        f"kind must be one of {', '.join(map(repr, TABLE_KINDS))}; got "
-        f"{kind!r}{did_you_mean(kind, TABLE_KINDS)}."
+        f"kind must be one of {', '.join(map(repr, allowed))}; got "
+        f"{kind!r}{did_you_mean(kind, allowed)}."
     )
 
 

@@ -253,16 +253,20 @@ def block_draws(posterior: Dataset, block: CorrelatedBlock) -> tuple[np.ndarray,
     return np.concatenate(effects, axis=-1), covariance
 
 
+def centered_block_draws(posterior: Dataset, block: CorrelatedBlock) -> tuple[np.ndarray, ...]:
+    """:func:`block_draws` in the centered columns the prior is set on: v = A⁻¹u and Σ_v."""
+    effects_u, cov_u = block_draws(posterior, block)
+    inverse = np.linalg.inv(block.shift_matrix())
+    return effects_u @ inverse.T, inverse @ cov_u @ inverse.T
+
+
 def _block_draws(posterior: Dataset, block: CorrelatedBlock) -> dict[str, Any]:
     """The free variables of a centered correlated block: its v effects and LKJ factor."""
     import xarray as xr
 
-    effects_u, cov_u = block_draws(posterior, block)
-    inverse = np.linalg.inv(block.shift_matrix())
-    cov_v = inverse @ cov_u @ inverse.T
+    effects_v, cov_v = centered_block_draws(posterior, block)
     sd_v = np.sqrt(np.einsum("...ii->...i", cov_v))
     corr_v = cov_v / (sd_v[..., :, None] * sd_v[..., None, :])
-    effects_v = effects_u @ inverse.T
     factor_dim, column_dim = f"{block.factor}__factor_dim", f"{block.name}_column"
     chol_dims = ("chain", "draw", f"{block.name}_row", column_dim)
     return {

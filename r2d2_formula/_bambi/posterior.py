@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from r2d2_formula._bambi.densities import block_draws, log_likelihood
+from r2d2_formula._bambi.densities import centered_block_draws, log_likelihood
 from r2d2_formula._bambi.names import COMPONENT_DIM, OBSERVATION_DIM
 from r2d2_formula._design import Design, GroupBlock
 from r2d2_formula._plan import Component, CorrelatedBlock, Plan
@@ -118,9 +118,7 @@ def _block_contributions(posterior: DataTree, block: CorrelatedBlock) -> np.ndar
     In the centered columns the intercept's share is the variance of the group's effect at
     the columns' means, with no cross term to the slopes.
     """
-    _, cov_u = block_draws(posterior.to_dataset(), block)
-    inverse = np.linalg.inv(block.shift_matrix())
-    cov_v = inverse @ cov_u @ inverse.T
+    _, cov_v = centered_block_draws(posterior.to_dataset(), block)
     shares = np.einsum("...ij,ij->...i", cov_v, np.array(block.moments))
     return shares.reshape(-1, len(block.indices)).T
 
