@@ -123,6 +123,7 @@ def log_prior_terms(model: Model) -> dict[str, str]:
     """
     plan = model.plan
     described = {}
+    family_parameters = _bambi.family_parameters(model.bambi_model)
     for name in _bambi.prior_variable_names(_centered_twin(model)):
         if name == plan.intercept:
             text = "the intercept (of the centered design)"
@@ -133,7 +134,7 @@ def log_prior_terms(model: Model) -> dict[str, str]:
                 if model.prior.method == "exact"
                 else f"W, the variance of the linear predictor ({model.prior.method} prior)"
             )
-        elif name in plan.family.theta:
+        elif name in family_parameters:
             text = f"the family parameter {name}"
         elif name in {c.term for c in plan.components if c.kind == "common"}:
             text = f"the coefficients of {name}, Normal(0, sqrt(φ W / v))"

@@ -28,6 +28,7 @@ from r2d2_formula._errors import (
     shown_values,
 )
 from r2d2_formula._links import CLOGLOG, IDENTITY, LINKS, LOG, LOGIT, PROBIT, Link
+from r2d2_formula._r2_hurdle import HurdlePoisson
 
 __all__ = [
     "FAMILIES",
@@ -57,6 +58,13 @@ class ResponseDomain:
     columns: int = 1
     #: Whether the response takes few distinct values (plotted as frequencies, not densities).
     discrete: bool = False
+    #: The prior predictive plot's axis: "linear", "log" (positive values spread over
+    #: orders of magnitude), "symlog" (counts, zeros included) or "share" (the share of ones).
+    plot_scale: str = "linear"
+
+    def prepare(self, column: pd.Series, name: str, family: str) -> pd.Series:
+        """The response column as Bambi reads it (a copy where it must be recoded)."""
+        return column
 
     def check(self, values: np.ndarray, name: str, family: str, index: pd.Index) -> None:
         """Refuse values outside the domain."""
@@ -120,6 +128,51 @@ class _Positive(ResponseDomain):
 
     def clip_mean(self, mean, n):
         return max(mean, 0.5 / n)
+
+
+@dataclass(frozen=True)
+class _NonNegative(ResponseDomain):
+    """Zeros and positive reals: the hurdle families of continuous responses."""
+
+    def check(self, values, name, family, index):
+        super().check(values, name, family, index)
+        y = _check_finite(values, name, index)
+        bad = y < 0
+        if bad.any():
+            raise DataError(
+                f"response {name!r} must be zero or positive for family {family!r}; found "
+                f"{shown_values(y[bad])} at {describe_rows(index, bad)}."
+            )
+        if not (y > 0).any():
+            raise DataError(
+                f"response {name!r} has no positive value; family {family!r} models the "
+                "positive values' size, which these data cannot inform."
+            )
+
+    def clip_mean(self, mean, n):
+        return max(mean, 0.5 / n)
+
+
+@dataclass(frozen=True)
+class _Circle(ResponseDomain):
+    """Angles in radians on [−π, π], PyMC's support of the von Mises."""
+
+    def check(self, values, name, family, index):
+        super().check(values, name, family, index)
+        y = _check_finite(values, name, index)
+        bad = np.abs(y) > np.pi
+        if bad.any():
+            raise DataError(
+                f"response {name!r} must be an angle in radians in [-pi, pi] for family "
+                f"{family!r}; found {shown_values(y[bad])} at {describe_rows(index, bad)}. "
+                "Wrap angles with numpy.angle(numpy.exp(1j * y)); convert degrees with "
+                "numpy.deg2rad."
+            )
+
+    def mean(self, values):
+        # The mean direction: the arithmetic mean of angles near ±π would point the other way.
+        y = values.astype(float)
+        return float(np.arctan2(np.mean(np.sin(y)), np.mean(np.cos(y))))
 
 
 def _check_counts(y: np.ndarray, name: str, family: str, index: pd.Index) -> None:
@@ -223,12 +276,68 @@ class _OpenUnit(ResponseDomain):
             )
 
 
+@dataclass(frozen=True)
+class _Ordered(ResponseDomain):
+    """Ordered categories: an ordered categorical, or integers (ordered by value).
+
+    Bambi reads an ordinal response only as a categorical, and orders the categories of a
+    text column alphabetically ("high" < "low" < "mid"), so text and unordered
+    categoricals are refused until the user states the order; integers are recoded as
+    ordered categories of their sorted values (on the package's copy of the data).
+    """
+
+    def prepare(self, column, name, family):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            if column.cat.ordered:
+                return column
+            raise DataError(
+                f"response {name!r} is an unordered categorical; family {family!r} needs the "
+                f"order of its categories {list(map(str, column.cat.categories))[:SHOWN]}: "
+                f"make it ordered, e.g. data[{name!r}] = data[{name!r}].cat.as_ordered(), or "
+                f"pd.Categorical(..., categories=[lowest, ..., highest], ordered=True)."
+            )
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            values = column.to_numpy(dtype=float)
+            fractional = values != np.round(values)
+            if fractional.any():
+                raise DataError(
+                    f"response {name!r} must hold integer categories for family {family!r}; "
+                    f"found {shown_values(values[fractional])} at "
+                    f"{describe_rows(column.index, fractional)}."
+                )
+            levels = np.sort(pd.unique(column))
+            return pd.Series(
+                pd.Categorical(column, categories=levels, ordered=True), index=column.index
+            )
+        levels = sorted(map(str, pd.unique(column.astype(object))))[:SHOWN]
+        raise DataError(
+            f"response {name!r} holds values {levels} whose order family {family!r} cannot "
+            f"know (Bambi would sort them alphabetically); make it an ordered categorical, "
+            f"pd.Categorical(data[{name!r}], categories=[lowest, ..., highest], ordered=True), "
+            "or code the categories as integers."
+        )
+
+    def check(self, values, name, family, index):
+        categories = values.shape[1] if values.ndim == 2 else len(pd.unique(values))
+        if categories < 2:
+            raise DataError(
+                f"response {name!r} takes a single category; family {family!r} needs at least two."
+            )
+
+    def mean(self, values):
+        # Bambi's ordinal data are category indices; no intercept is centered on their mean.
+        return 0.0
+
+
 REAL_LINE = _RealLine("any real number")
-POSITIVE = _Positive("positive numbers")
-COUNTS = _Counts("non-negative integer counts", discrete=True)
-ZERO_ONE = _ZeroOne("0/1 or True/False", discrete=True)
+POSITIVE = _Positive("positive numbers", plot_scale="log")
+COUNTS = _Counts("non-negative integer counts", discrete=True, plot_scale="symlog")
+ZERO_ONE = _ZeroOne("0/1 or True/False", discrete=True, plot_scale="share")
 SUCCESSES_OF_TRIALS = _SuccessesOfTrials("successes out of trials, p(k, n)", columns=2)
 OPEN_UNIT = _OpenUnit("proportions strictly between 0 and 1")
+CIRCLE = _Circle("angles in radians, in [-pi, pi]")
+NON_NEGATIVE = _NonNegative("zero or positive numbers", plot_scale="symlog")
+ORDERED = _Ordered("ordered categories: an ordered categorical or integers", discrete=True)
 
 
 # --------------------------------------------------------------------------- families
@@ -262,6 +371,12 @@ class Family:
     refused_links : tuple of (str, str)
         Links Bambi offers for this family that are refused here, each with the reason
         (e.g. gamma's ``"inverse"``: E μ(η) does not exist under a Gaussian η).
+    thresholds : bool
+        Whether thresholds take the intercept's place (ordinal families): they absorb
+        the mean of η, so a predictor's share of W is its variance, as with an intercept.
+    other_parameters : tuple of str
+        Bambi's parameters of the family that R² does not depend on (an ordinal model's
+        ``threshold``): they keep Bambi's priors, which the user may replace.
 
     Examples
     --------
@@ -281,6 +396,12 @@ class Family:
     offsets_r2: Callable[[np.ndarray], R.FamilyR2] | None = None
     mean_of_parent: Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray] | None = None
     refused_links: tuple[tuple[str, str], ...] = ()
+    thresholds: bool = False
+    other_parameters: tuple[str, ...] = ()
+
+    def parameters(self, link: Link) -> tuple[str, ...]:
+        """Every parameter of the family besides the mean: those of R², then the others."""
+        return (*self.r2(link).theta, *self.other_parameters)
 
     def response_mean(self, parent: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
         """E[y] per draw and row from draws of the parent parameter and family parameters."""
@@ -338,6 +459,10 @@ def _binary(link: Link, trials: float) -> R.FamilyR2:
     return R.Binary(link=link.name, trials=trials)
 
 
+def _ordinal(link: Link, trials: float) -> R.FamilyR2:
+    return R.Ordinal(link=link.name)
+
+
 def _beta(link: Link, trials: float) -> R.FamilyR2:
     return R.Beta(link=link.name)
 
@@ -349,6 +474,11 @@ def _beta_binomial(link: Link, trials: float) -> R.FamilyR2:
 def _zero_inflated_mean(mu: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
     # PyMC's ψ is the probability of the count part: E y = ψ μ.
     return theta["psi"] * mu
+
+
+def _hurdle_poisson_mean(mu: np.ndarray, theta: dict[str, np.ndarray]) -> np.ndarray:
+    # ψ times the zero-truncated Poisson's mean μ/(1 − e^(−μ)), which tends to 1 as μ → 0.
+    return HurdlePoisson().moments(np.log(mu), theta)[0]
 
 
 def _mean_of_eta(family: R.FamilyR2) -> Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray]:
@@ -368,8 +498,41 @@ _WALD = (
     "Use family='gamma' (log link) or 'lognormal' for a positive continuous response."
 )
 
+_HURDLE_NB = (
+    "its R² is not monotone in W when the dispersion α is small: with α = 0.2, ψ = 0.7 and "
+    "β₀ = -3 it reaches 0.163 at W = 3 and falls back to its limit ψα/(1 + α) = 0.117 as W "
+    "grows (the zero-truncation inflates the mean of small counts), so no prior on W makes "
+    "R² Beta(a, b). Use 'zero_inflated_negativebinomial' (exact, monotone R²) or "
+    "'hurdle_poisson'."
+)
+_ZERO_INFLATED_BINOMIAL = (
+    "its R² is not monotone in W: with 20 trials, ψ = 0.7 and β₀ = -3 it reaches 0.586 at "
+    "W = 10 and falls towards its limit ψ/(2 - ψ) = 0.538 as W grows (the inflated zeros "
+    "dominate once p(η) is near 0 or 1), so no prior on W makes R² Beta(a, b). Use "
+    "'beta_binomial' for overdispersed successes out of trials, or 'binomial'."
+)
+_PER_CATEGORY = (
+    "a softmax over categories needs one W and one set of shares φ per non-reference "
+    "category (each with the latent R² W_c / (W_c + π²/3)), which this version does not "
+    "build yet. For ordered categories use 'cumulative' or 'sratio'; otherwise fit with "
+    "Bambi's own priors."
+)
+_DIRICHLET_MULTINOMIAL = (
+    "its log link sets the Dirichlet concentrations a_c = e^(η_c), which fix both the "
+    "category means a_c / Σa and the overdispersion Σa: the variance of η does not "
+    "decompose the variance of the response, so no R² on η is the response's. Fit with "
+    "Bambi's own priors."
+)
+
 #: Bambi families refused as a whole, with the reason and what to use instead.
-REFUSED_FAMILIES: dict[str, str] = {"wald": _WALD}
+REFUSED_FAMILIES: dict[str, str] = {
+    "wald": _WALD,
+    "hurdle_negativebinomial": _HURDLE_NB,
+    "zero_inflated_binomial": _ZERO_INFLATED_BINOMIAL,
+    "categorical": _PER_CATEGORY,
+    "multinomial": _PER_CATEGORY,
+    "dirichlet_multinomial": _DIRICHLET_MULTINOMIAL,
+}
 
 
 _LATENT = (LOGIT, PROBIT, CLOGLOG)
@@ -416,7 +579,51 @@ FAMILIES: dict[str, Family] = {
         Family("binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _binary),
         Family("beta", OPEN_UNIT, LOGIT, _LATENT, _beta),
         Family("beta_binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _beta_binomial),
+        Family(
+            "hurdle_poisson",
+            COUNTS,
+            LOG,
+            (LOG,),
+            _closed_form(HurdlePoisson),
+            mean_of_parent=_hurdle_poisson_mean,
+        ),
+        Family(
+            "hurdle_gamma",
+            NON_NEGATIVE,
+            LOG,
+            (LOG,),
+            _closed_form(R.HurdleGamma),
+            mean_of_parent=_zero_inflated_mean,
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
+        Family(
+            "hurdle_lognormal",
+            NON_NEGATIVE,
+            IDENTITY,
+            (IDENTITY,),
+            _closed_form(R.HurdleLogNormal),
+            mean_of_parent=_mean_of_eta(R.HurdleLogNormal()),
+        ),
+        Family(
+            "cumulative",
+            ORDERED,
+            LOGIT,
+            _LATENT,
+            _ordinal,
+            thresholds=True,
+            other_parameters=("threshold",),
+        ),
+        Family(
+            "sratio",
+            ORDERED,
+            LOGIT,
+            _LATENT,
+            _ordinal,
+            thresholds=True,
+            other_parameters=("threshold",),
+        ),
         Family("t", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.StudentT)),
+        Family("vonmises", CIRCLE, IDENTITY, (IDENTITY,), _closed_form(R.VonMises)),
         Family("laplace", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.Laplace)),
         Family(
             "asymmetriclaplace",

@@ -83,10 +83,13 @@ class LatentLink(Link):
     ``symmetric`` says F(−η) = 1 − F(η). ``grid`` is (low, high, step) of the
     trapezoidal rule over M: where its density exceeds ~1e-17 of its peak, and a
     step fine enough for the density's analytic strip (see ``r2._latent_rule``).
+    ``variance`` is Var M: π²/3 (logistic), 1 (normal), π²/6 (Gumbel), the residual
+    variance of the latent-variable R² of ordinal responses.
     """
 
     symmetric: bool = True
     grid: tuple[float, float, float] = (-40.0, 40.0, 0.5)
+    variance: float = 1.0
 
     def inverse(self, eta: Tensor) -> Tensor:
         log_p, _ = self.log_cdf(np.asarray(eta, dtype=float), _NUMPY_LOGS)
@@ -176,10 +179,10 @@ _NUMPY_LOGS = SimpleNamespace(
 
 IDENTITY = _Identity("identity")
 LOG = _Log("log")
-LOGIT = _Logit("logit", symmetric=True, grid=(-40.0, 40.0, 0.5))
-PROBIT = _Probit("probit", symmetric=True, grid=(-9.0, 9.0, 0.5))
+LOGIT = _Logit("logit", symmetric=True, grid=(-40.0, 40.0, 0.5), variance=math.pi**2 / 3)
+PROBIT = _Probit("probit", symmetric=True, grid=(-9.0, 9.0, 0.5), variance=1.0)
 # The Gumbel density grows fast off the real axis (strip half-width π/2): a finer step.
-CLOGLOG = _CLogLog("cloglog", symmetric=False, grid=(-40.0, 4.0, 0.25))
+CLOGLOG = _CLogLog("cloglog", symmetric=False, grid=(-40.0, 4.0, 0.25), variance=math.pi**2 / 6)
 
 #: Every link the package supports, by Bambi's name.
 LINKS: dict[str, Link] = {link.name: link for link in (IDENTITY, LOG, LOGIT, PROBIT, CLOGLOG)}

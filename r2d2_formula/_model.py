@@ -119,7 +119,7 @@ class Model:
         _validate.check_response_call(spec)
         _validate.check_terms(spec)
         _validate.check_columns(spec, data, full)
-        _validate.check_raw_response(spec, family_, data)
+        data = _validate.check_raw_response(spec, family_, data)
         evaluated = evaluate(spec, data, full)
         _validate.check_design(spec, family_, evaluated, data.index)
         self.spec = spec

@@ -231,7 +231,8 @@ def prior_predictive_figure(
     observed = np.asarray(design.response, dtype=float)
     if design.trials is not None:
         observed, replicates = observed / design.trials, replicates / design.trials
-    if model.family == "bernoulli":
+    scale = model.response_family.domain.plot_scale
+    if scale == "share":
         right.hist(
             replicates.mean(axis=1),
             bins=np.linspace(0, 1, 31),
@@ -245,9 +246,9 @@ def prior_predictive_figure(
     else:
         _density_panel(right, observed, replicates, rng, n_lines)
         right.set_xlabel("proportion k/n" if design.trials is not None else "response")
-        if model.family == "gamma":
+        if scale == "log":
             right.set_xscale("log")
-        elif model.response_family.domain.discrete and design.trials is None:
+        elif scale == "symlog":
             right.set_xscale("symlog", linthresh=10)
     right.set_title(f"Prior predictive ({model.family})")
     right.legend(frameon=False)

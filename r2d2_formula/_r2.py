@@ -47,11 +47,15 @@ __all__ = [
     "FamilyR2",
     "Gamma",
     "Gaussian",
+    "HurdleGamma",
+    "HurdleLogNormal",
     "Laplace",
     "LogNormal",
     "NegativeBinomial",
+    "Ordinal",
     "Poisson",
     "StudentT",
+    "VonMises",
     "Weibull",
     "ZeroInflatedNegativeBinomial",
     "ZeroInflatedPoisson",
@@ -156,6 +160,9 @@ class FamilyR2:
     link: str = field(init=False, default="")
     theta: tuple[str, ...] = field(init=False, default=())
     bounded: bool = field(init=False, default=False)
+    #: True where PyMC cannot draw the response at every prior value of the mean, so that
+    #: :meth:`draw_response` draws it instead.
+    draws_response: bool = field(init=False, default=False)
 
     def logit_r2(
         self, W: Tensor, beta0: Tensor, theta: dict[str, Any], ops: SimpleNamespace
@@ -206,6 +213,12 @@ class FamilyR2:
 
     def link_of_mean(self, mean: float, theta: dict[str, Any]) -> float:
         """The link of a response mean: where the intercept's prior is centered."""
+        raise NotImplementedError
+
+    def draw_response(
+        self, parent: np.ndarray, theta: dict[str, np.ndarray], rng: np.random.Generator
+    ) -> np.ndarray:
+        """Responses at Bambi's parent parameter ``parent`` (only if :attr:`draws_response`)."""
         raise NotImplementedError
 
 
@@ -456,6 +469,127 @@ class ZeroInflatedNegativeBinomial(FamilyR2):
 
     def link_of_mean(self, mean, theta):
         return math.log(mean / theta["psi"])
+
+
+# --- ordinal responses: the latent-variable R² ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ordinal(FamilyR2):
+    """Cumulative and stopping-ratio models: R² of the latent variable, W / (W + v).
+
+    An ordinal response is a coarsened latent Y* = η + ε whose error ε has the link's
+    distribution (logistic: v = π²/3, normal: v = 1, minimum-Gumbel: v = π²/6); the
+    thresholds cut Y* into categories and absorb its mean, so R² = Var η / (Var η + v)
+    whatever the thresholds and the intercept are (McKelvey and Zavoina's R²). In the
+    stopping-ratio model each step has its own latent variable of the same variance.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import Ordinal
+    >>> round(float(Ordinal("probit").r2(1.0, 0.0, {})), 12)
+    0.5
+    """
+
+    link: str = "logit"
+    name: str = field(init=False, default="cumulative")
+
+    def __post_init__(self) -> None:
+        if not isinstance(LINKS.get(self.link), LatentLink):
+            latent = [name for name, link in LINKS.items() if isinstance(link, LatentLink)]
+            raise UnsupportedError(
+                f"link {self.link!r} for an ordinal response is not supported; "
+                f"use one of {', '.join(latent)}."
+            )
+
+    @property
+    def log_latent_variance(self) -> float:
+        """log Var ε, the variance of the link's latent error."""
+        link = LINKS[self.link]
+        assert isinstance(link, LatentLink)  # checked in __post_init__
+        return math.log(link.variance)
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.log(W) - self.log_latent_variance + 0.0 * beta0
+
+    def moments(self, eta, theta):
+        eta = np.asarray(eta, dtype=float)
+        return eta, np.full_like(eta, math.exp(self.log_latent_variance))
+
+    def log_linear_scale(self, beta0, theta, ops):
+        return self.log_latent_variance + 0.0 * beta0
+
+    def link_of_mean(self, mean, theta):
+        # The thresholds place the categories: η has no intercept.
+        return 0.0
+
+
+# --- circular responses --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VonMises(FamilyR2):
+    """Von Mises angles with mean direction μ = η (Bambi's identity link) and concentration κ.
+
+    An angle has no variance on the line; its spread is the circular variance 1 − ρ,
+    ρ = |E e^{iY}| the mean resultant length. With η ~ N(β₀, W) and A(κ) = I₁(κ)/I₀(κ)
+    (the von Mises' own ρ), E e^{i(Y − β₀)} = e^{−W/2} A(κ), so the total circular
+    variance 1 − A e^{−W/2} splits into the within-direction part E(1 − A) = 1 − A and
+    the part explained by the varying direction, A(1 − e^{−W/2}). R² is the explained
+    share:
+
+    R² = A(1 − e^{−W/2}) / (1 − A e^{−W/2}),  R²max = A(κ),
+    logit(R²/R²max) = log(e^{W/2} − 1) − log(1 − A(κ)),
+
+    increasing in W from 0 to A(κ). For small W it is W/2 · A/(1 − A), the Gaussian
+    R² W/(W + σ²) with σ² = 2(1 − A)/A ≈ 1/κ for large κ.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import VonMises
+    >>> family = VonMises()
+    >>> round(float(family.r2max({"kappa": 2.0}, NUMPY)), 6)
+    0.697775
+    >>> round(float(family.r2(1e4, 0.0, {"kappa": 2.0})), 6)
+    0.697775
+    """
+
+    name: str = field(init=False, default="vonmises")
+    link: str = field(init=False, default="identity")
+    theta: tuple[str, ...] = field(init=False, default=("kappa",))
+    bounded: bool = field(init=False, default=True)
+
+    @staticmethod
+    def _log_a_and_gap(theta: dict[str, Any], ops: SimpleNamespace) -> tuple[Tensor, Tensor]:
+        """log A(κ) and log(1 − A(κ)), from Bessel functions scaled by e^{−κ} (no overflow)."""
+        kappa = theta["kappa"]
+        i0, i1 = _ive(0, kappa, ops), _ive(1, kappa, ops)
+        return ops.log(i1) - ops.log(i0), ops.log(i0 - i1) - ops.log(i0)
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return ops.log_expm1(0.5 * W) - self._log_a_and_gap(theta, ops)[1] + 0.0 * beta0
+
+    def r2max(self, theta, ops):
+        return ops.exp(self._log_a_and_gap(theta, ops)[0])
+
+    def moments(self, eta, theta):
+        raise NotImplementedError("an angle has no variance on the line: see the docstring.")
+
+    def log_linear_scale(self, beta0, theta, ops):
+        log_a, log_gap = self._log_a_and_gap(theta, ops)
+        return math.log(2.0) + log_gap - log_a + 0.0 * beta0
+
+    def link_of_mean(self, mean, theta):
+        return mean
+
+
+def _ive(order: int, x: Tensor, ops: SimpleNamespace) -> Tensor:
+    """The modified Bessel function I_order(x) e^{−|x|}."""
+    if ops is NUMPY:
+        return special.ive(order, x)
+    import pytensor.tensor as pt
+
+    return pt.ive(order, x)
 
 
 # --- identity link, variance free of η: R² = W / (W + v(θ)) ----------------------------------
@@ -716,6 +850,62 @@ class LogNormal(_ConstantCV):
 
     def log_mean_shift(self, theta):
         return 0.5 * np.asarray(theta["sigma"], dtype=float) ** 2
+
+
+@dataclass(frozen=True)
+class HurdleGamma(_ConstantCV):
+    """Hurdle gamma as in PyMC: ψ = P(Y > 0), the positive part Gamma(mean μ = e^η, shape α).
+
+    E(Y | η) = ψμ and E(Y² | η) = ψμ²(1 + 1/α), so Var(Y | η) = ψμ²(1 + 1/α − ψ): a constant
+    coefficient of variation c = (1 + 1/α − ψ)/ψ, R²max = ψ/(1 + 1/α) and
+    R² = ψ(1 − e^−W) / (ψ(1 − e^−W) + 1 + 1/α − ψ).
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import HurdleGamma
+    >>> round(float(HurdleGamma().r2max({"alpha": 1.0, "psi": 0.6}, NUMPY)), 12)
+    0.3
+    """
+
+    name: str = field(init=False, default="hurdle_gamma")
+    theta: tuple[str, ...] = field(init=False, default=("alpha", "psi"))
+
+    def log_cv2(self, theta, ops):
+        # 1 + 1/α − ψ = 1/α + (1 − ψ), both terms positive: summed in log space.
+        spread = ops.logaddexp(-ops.log(theta["alpha"]), ops.log1p(-theta["psi"]))
+        return spread - ops.log(theta["psi"])
+
+    def log_mean_shift(self, theta):
+        return np.log(np.asarray(theta["psi"], dtype=float))
+
+
+@dataclass(frozen=True)
+class HurdleLogNormal(_ConstantCV):
+    """Hurdle log-normal: ψ = P(Y > 0), log Y ~ Normal(η, σ) when positive (identity link).
+
+    E(Y | η) = ψe^{η+σ²/2} and E(Y² | η) = ψe^{2η+2σ²}: c = e^{σ²}/ψ − 1, R²max = ψe^{−σ²},
+    R² = ψ(1 − e^−W) / (ψ(1 − e^−W) + e^{σ²} − ψ), on the response scale as for the
+    log-normal.
+
+    Examples
+    --------
+    >>> from r2d2_formula._r2 import HurdleLogNormal
+    >>> round(float(HurdleLogNormal().r2max({"sigma": 1.0, "psi": 0.5}, NUMPY)), 6)
+    0.18394
+    """
+
+    name: str = field(init=False, default="hurdle_lognormal")
+    link: str = field(init=False, default="identity")
+    theta: tuple[str, ...] = field(init=False, default=("sigma", "psi"))
+
+    def log_cv2(self, theta, ops):
+        # e^{σ²} − ψ = (e^{σ²} − 1) + (1 − ψ), both positive.
+        spread = ops.logaddexp(ops.log_expm1(theta["sigma"] ** 2), ops.log1p(-theta["psi"]))
+        return spread - ops.log(theta["psi"])
+
+    def log_mean_shift(self, theta):
+        sigma = np.asarray(theta["sigma"], dtype=float)
+        return 0.5 * sigma**2 + np.log(np.asarray(theta["psi"], dtype=float))
 
 
 # --- log-link families by quadrature -------------------------------------------------------

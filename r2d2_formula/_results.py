@@ -231,10 +231,19 @@ class FitResult:
         [False, True]
         """
         ci_prob = _validate.check_probability("ci_prob", ci_prob)
-        draws = self.prediction_draws(data, kind, random_seed).to_numpy()
+        drawn = self.prediction_draws(data, kind, random_seed)
+        # One row per data row, or per data row and category for a categorical response.
+        draws = drawn.to_numpy().reshape(drawn.sizes["sample"], -1)
         lo, hi = np.quantile(draws, [(1 - ci_prob) / 2, (1 + ci_prob) / 2], axis=0)
         width = f"{100 * ci_prob:g}"
         rows = self.model.data.index if data is None else data.index
+        index = (
+            pd.MultiIndex.from_product(
+                [rows, drawn["category"].to_numpy()], names=[None, "category"]
+            )
+            if "category" in drawn.dims
+            else rows
+        )
         table = pd.DataFrame(
             {
                 "mean": draws.mean(axis=0),
@@ -242,10 +251,11 @@ class FitResult:
                 f"eti{width}_lb": lo,
                 f"eti{width}_ub": hi,
             },
-            index=rows,
+            index=index,
         )
+        repeat = len(index) // len(rows)
         for factor, new in _new_levels(self.model, data).items():
-            table[f"new {factor}"] = new
+            table[f"new {factor}"] = np.repeat(new, repeat)
         return table
 
     def prediction_draws(
@@ -264,6 +274,10 @@ class FitResult:
             self.idata, data=data, kind=bambi_kind, inplace=False, random_seed=random_seed
         )
         draws = _bambi.prediction_draws(self.model.bambi_model, tree, bambi_kind)
+        rows = self.model.data.index if data is None else data.index
+        levels = _bambi.response_levels(self.model.bambi_model)
+        if levels is not None:
+            return self._category_draws(draws, kind, levels, rows)
         if kind == "linear":
             draws = LINKS[self.model.link].link_array(draws)
         elif kind == "mean":
@@ -272,8 +286,29 @@ class FitResult:
                 for name in self.model.plan.family.theta
             }
             draws = self.model.response_family.response_mean(draws, theta)
-        rows = self.model.data.index if data is None else data.index
         return xr.DataArray(draws, dims=("sample", "row"), coords={"row": rows}, name=kind)
+
+    def _category_draws(
+        self, draws: np.ndarray, kind: str, levels: list[str], rows: pd.Index
+    ) -> DataArray:
+        """Draws for an ordinal response: per category for ``mean`` and ``response``.
+
+        ``mean`` gives P(y = category), ``response`` the indicator of the drawn category
+        (its mean is the predictive probability), ``linear`` η = τ₁ − g(P(y = first)):
+        in both the cumulative and the stopping-ratio model P(y = first) = F(τ₁ − η).
+        """
+        import xarray as xr
+
+        if kind == "linear":
+            first = _flat(self.idata.posterior["threshold"].isel(threshold_dim=0))[:, None]
+            eta = first - LINKS[self.model.link].link_array(draws[..., 0])
+            return xr.DataArray(eta, dims=("sample", "row"), coords={"row": rows}, name=kind)
+        if kind == "response":
+            draws = draws.astype(int)[..., None] == np.arange(len(levels))
+        coords = {"row": rows, "category": levels}
+        return xr.DataArray(
+            draws.astype(float), dims=("sample", "row", "category"), coords=coords, name=kind
+        )
 
     def predict(
         self,

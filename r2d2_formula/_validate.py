@@ -271,7 +271,8 @@ def check_priors(priors: Any, spec: FormulaSpec, family: Family, link: Link) -> 
             f"priors must be a mapping such as {{'Intercept': bmb.Prior('Normal', mu=0, "
             f"sigma=2.5)}}, got {type(priors).__name__}."
         )
-    allowed = (["Intercept"] if spec.intercept else []) + list(family.r2(link).theta)
+    intercept = spec.intercept and not family.thresholds
+    allowed = (["Intercept"] if intercept else []) + list(family.parameters(link))
     for name, prior in priors.items():
         if name not in allowed:
             raise PriorError(
@@ -475,8 +476,12 @@ def _check_complete(data: pd.DataFrame, column: str, what: str = "column") -> No
             )
 
 
-def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) -> None:
-    """The response as the data hold it, where formulae would code or check it first."""
+def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) -> pd.DataFrame:
+    """The response as the data hold it, where formulae would code or check it first.
+
+    Returns the data with the response column as Bambi reads it for this family (the
+    integers of an ordinal response become ordered categories), on the private copy.
+    """
     level = spec.response_level
     if level is not None and level[0] in data.columns:
         column, wanted = level
@@ -488,9 +493,13 @@ def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) ->
                 f"the response {column}[{wanted!r}] names a level that column {column!r} does "
                 f"not have; its values are {present[:SHOWN]}{more}."
             )
+    column = spec.response_text
+    if column in data.columns:
+        data[column] = family.domain.prepare(data[column], column, family.name)
     raw = raw_response(spec, data)
     if raw is not None:
         family.domain.check(raw, spec.response_text, family.name, data.index)
+    return data
 
 
 def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index: pd.Index) -> None:

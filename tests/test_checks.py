@@ -21,6 +21,7 @@ from scipy import special, stats
 
 import r2d2_formula as rf
 from r2d2_formula import _criticism
+from r2d2_formula._families import FAMILIES as FITTED
 from r2d2_formula._results import FitResult
 
 matplotlib.use("Agg")
@@ -29,45 +30,65 @@ SHORT = {"draws": 150, "tune": 150, "chains": 2, "random_seed": 1, "progressbar"
 N = 80
 
 
+def _response(family: str, eta: np.ndarray, rng: np.random.Generator) -> dict:
+    """Columns of a response of ``family`` with linear predictor ``eta`` (no trials)."""
+    mean, p, n = np.exp(eta), special.expit(eta), eta.size
+
+    def present() -> np.ndarray:  # the zero-inflated and hurdle families' ψ = 0.8
+        return rng.binomial(1, 0.8, n)
+
+    draws = {
+        "gaussian": lambda: eta + rng.normal(0, 1, n),
+        "t": lambda: eta + rng.standard_t(4, n),
+        "laplace": lambda: eta + rng.laplace(0, 1, n),
+        "asymmetriclaplace": lambda: eta + rng.laplace(0, 1, n) + rng.exponential(0.5, n),
+        "exgaussian": lambda: eta + rng.normal(0, 0.5, n) + rng.exponential(1.0, n),
+        "lognormal": lambda: mean * np.exp(rng.normal(0, 0.5, n)),
+        "bernoulli": lambda: rng.binomial(1, p),
+        "poisson": lambda: rng.poisson(mean),
+        "negativebinomial": lambda: rng.negative_binomial(3, 3 / (3 + mean)),
+        "gamma": lambda: rng.gamma(4, mean / 4),
+        "exponential": lambda: rng.exponential(mean),
+        "weibull": lambda: mean * rng.weibull(1.5, n),
+        "beta": lambda: rng.beta(10 * p, 10 * (1 - p)),
+        "zero_inflated_poisson": lambda: rng.poisson(mean) * present(),
+        "zero_inflated_negativebinomial": lambda: (
+            rng.negative_binomial(3, 3 / (3 + mean)) * present()
+        ),
+        "hurdle_poisson": lambda: np.where(present() == 1, np.maximum(rng.poisson(mean), 1), 0),
+        "hurdle_gamma": lambda: rng.gamma(4, mean / 4) * present(),
+        "hurdle_lognormal": lambda: mean * np.exp(rng.normal(0, 0.5, n)) * present(),
+        "cumulative": lambda: np.digitize(eta + rng.logistic(size=n), [-0.5, 0.7, 1.8]) + 1,
+        "sratio": lambda: np.digitize(eta + rng.logistic(size=n), [-0.5, 0.7, 1.8]) + 1,
+        "vonmises": lambda: np.angle(np.exp(1j * (0.5 * eta + rng.vonmises(0, 3, n)))),
+    }
+    return {"y": draws[family]()}
+
+
 def family_data(family: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     """A formula and data with a predictor, a null predictor and a grouping factor."""
     rng = np.random.default_rng(seed)
     x, z = rng.normal(size=N), rng.normal(size=N)
     g = rng.integers(0, 8, N)
     eta = 0.3 + 0.7 * x + rng.normal(0, 0.4, 8)[g]
-    mean = np.exp(eta)
     data = {"x": x, "z": z, "g": [f"g{i}" for i in g]}
     formula = "y ~ x + z + (1|g)"
-    if family == "gaussian":
-        data["y"] = eta + rng.normal(0, 1, N)
-    elif family == "bernoulli":
-        data["y"] = rng.binomial(1, special.expit(eta))
-    elif family == "binomial":
+    if family in ("binomial", "beta_binomial"):
         data["n"] = rng.integers(3, 12, N)
-        data["y"] = rng.binomial(data["n"], special.expit(eta))
+        p = special.expit(eta)
+        if family == "beta_binomial":
+            p = rng.beta(10 * p, 10 * (1 - p))
+        data["y"] = rng.binomial(data["n"], p)
         formula = "p(y, n) ~ x + z + (1|g)"
-    elif family == "poisson":
-        data["y"] = rng.poisson(mean)
-    elif family == "negativebinomial":
-        data["y"] = rng.negative_binomial(3, 3 / (3 + mean))
-    elif family == "gamma":
-        data["y"] = rng.gamma(4, mean / 4)
-    else:  # zero_inflated_poisson
-        data["y"] = rng.poisson(mean) * rng.binomial(1, 0.8, N)
+    else:
+        data.update(_response(family, eta, rng))
     frame = pd.DataFrame(data)
     frame.index = [f"r{i}" for i in range(N)]  # labels, so warnings must name labels
     return formula, frame
 
 
-FAMILIES = [
-    "gaussian",
-    "bernoulli",
-    "binomial",
-    "poisson",
-    "negativebinomial",
-    "gamma",
-    "zero_inflated_poisson",
-]
+#: Every fitted family, in the package's order.
+FAMILIES = list(FITTED)
 # Two families (one with trials) in the default tier, every family in the slow tier: a
 # short fit and its compilation cost 10-20 s each.
 DEFAULT_TIER = ("binomial", "poisson")
@@ -90,35 +111,86 @@ def fits():
     return get
 
 
+def _hurdle(y, psi, log_positive):
+    """log p of a hurdle: 1 − ψ at 0, ψ times the positive part elsewhere."""
+    return np.where(y == 0, np.log1p(-psi), np.log(psi) + log_positive)
+
+
 def independent_log_likelihood(result: FitResult) -> np.ndarray:
-    """log p(y_i | draw) by scipy at Bambi's posterior means: (chain, draw, observation)."""
+    """log p(y_i | draw) by scipy at Bambi's posterior means: (chain, draw, observation).
+
+    Each family's density is written from its definition in PyMC's parameterisation, as
+    Bambi maps its ``mu`` into it (Weibull: scale μ/Γ(1 + 1/α); beta families: α = μκ,
+    β = (1 − μ)κ); the ordinal families' from Bambi's own category probabilities ``p``.
+    """
     model = result.model
     parent = model.bambi_model.family.likelihood.parent
     post = result.predict(kind="response_params").posterior
     mean = np.asarray(post[parent])
     y = np.asarray(model.design.response, dtype=float)
-    family = model.family
 
     def param(name):
         return np.asarray(post[name])[..., None]
 
-    if family == "gaussian":
-        return stats.norm.logpdf(y, mean, param("sigma"))
-    if family == "bernoulli":
-        return stats.bernoulli.logpmf(y, mean)
-    if family == "binomial":
-        return stats.binom.logpmf(y, model.design.trials, mean)
-    if family == "poisson":
-        return stats.poisson.logpmf(y, mean)
-    if family == "negativebinomial":
-        alpha = param("alpha")
+    def nbinom(alpha):
         return stats.nbinom.logpmf(y, alpha, alpha / (alpha + mean))
-    if family == "gamma":
-        alpha = param("alpha")
-        return stats.gamma.logpdf(y, alpha, scale=mean / alpha)
-    psi = param("psi")  # zero_inflated_poisson: psi is the probability of the Poisson part
-    poisson = stats.poisson.logpmf(y, mean)
-    return np.where(y == 0, np.log1p(-psi + psi * np.exp(poisson)), np.log(psi) + poisson)
+
+    def positive_poisson():
+        return stats.poisson.logpmf(y, mean) - np.log(-np.expm1(-mean))
+
+    def category():  # Bambi's P(y = k) for each category, (chain, draw, obs, category)
+        codes = np.asarray(model.bambi_model.response_component.term.data).astype(int)
+        return np.log(np.take_along_axis(mean, codes[None, None, :, None], -1)[..., 0])
+
+    psi = param("psi") if "psi" in post else None
+    by_family = {
+        "gaussian": lambda: stats.norm.logpdf(y, mean, param("sigma")),
+        "t": lambda: stats.t.logpdf(y, param("nu"), mean, param("sigma")),
+        "laplace": lambda: stats.laplace.logpdf(y, mean, param("b")),
+        "asymmetriclaplace": lambda: stats.laplace_asymmetric.logpdf(
+            y, param("kappa"), mean, 1 / param("b")
+        ),
+        "exgaussian": lambda: stats.exponnorm.logpdf(
+            y, param("nu") / param("sigma"), mean, param("sigma")
+        ),
+        "lognormal": lambda: stats.lognorm.logpdf(y, param("sigma"), scale=np.exp(mean)),
+        "bernoulli": lambda: stats.bernoulli.logpmf(y, mean),
+        "binomial": lambda: stats.binom.logpmf(y, model.design.trials, mean),
+        "beta": lambda: stats.beta.logpdf(y, mean * param("kappa"), (1 - mean) * param("kappa")),
+        "beta_binomial": lambda: stats.betabinom.logpmf(
+            y, model.design.trials, mean * param("kappa"), (1 - mean) * param("kappa")
+        ),
+        "poisson": lambda: stats.poisson.logpmf(y, mean),
+        "negativebinomial": lambda: nbinom(param("alpha")),
+        "gamma": lambda: stats.gamma.logpdf(y, param("alpha"), scale=mean / param("alpha")),
+        "exponential": lambda: stats.expon.logpdf(y, scale=mean),
+        "weibull": lambda: stats.weibull_min.logpdf(
+            y, param("alpha"), scale=mean / special.gamma(1 + 1 / param("alpha"))
+        ),
+        # ψ is the probability of the count part: P(0) = 1 − ψ + ψ p(0).
+        "zero_inflated_poisson": lambda: np.where(
+            y == 0,
+            np.log1p(-psi + psi * np.exp(stats.poisson.logpmf(y, mean))),
+            np.log(psi) + stats.poisson.logpmf(y, mean),
+        ),
+        "zero_inflated_negativebinomial": lambda: np.where(
+            y == 0,
+            np.log1p(-psi + psi * np.exp(nbinom(param("alpha")))),
+            np.log(psi) + nbinom(param("alpha")),
+        ),
+        "hurdle_poisson": lambda: _hurdle(y, psi, positive_poisson()),
+        "hurdle_gamma": lambda: _hurdle(
+            y, psi, stats.gamma.logpdf(y, param("alpha"), scale=mean / param("alpha"))
+        ),
+        "hurdle_lognormal": lambda: _hurdle(
+            y, psi, stats.lognorm.logpdf(y, param("sigma"), scale=np.exp(mean))
+        ),
+        "cumulative": category,
+        "sratio": category,
+        "vonmises": lambda: stats.vonmises.logpdf(y, param("kappa"), mean),
+    }
+    with np.errstate(divide="ignore"):  # log p of the other part at a hurdle's zeros
+        return by_family[model.family]()
 
 
 # --- LOO, WAIC, compare --------------------------------------------------------------------
@@ -143,9 +215,12 @@ def test_loo_agrees_with_arviz_on_an_independent_log_likelihood(fits, family):
         warnings.simplefilter("ignore")
         expected = arviz_stats.loo(tree, pointwise=True)
     score = result.loo(warn=False)
-    assert score.elpd == pytest.approx(expected.elpd, rel=1e-9)
-    assert score.se == pytest.approx(expected.se, rel=1e-9)
-    np.testing.assert_allclose(score.pareto_k, expected.pareto_k)
+    # The two log-likelihoods agree to 1e-6 relative (scipy's ex-Gaussian and PyMC's differ
+    # by ~1e-9 per row); a wrong LOO (another log-likelihood, an unweighted mean) moves the
+    # elpd by far more.
+    assert score.elpd == pytest.approx(expected.elpd, rel=1e-6)
+    assert score.se == pytest.approx(expected.se, rel=1e-6)
+    np.testing.assert_allclose(score.pareto_k, expected.pareto_k, rtol=0, atol=1e-5)
 
 
 def test_waic_is_the_textbook_formula_and_near_loo(fits):
@@ -362,6 +437,51 @@ def test_plot_sensitivity_shows_the_family_parameter_alpha(fits, family):
 # --- prior predictive ----------------------------------------------------------------------
 
 
+def _counts(values, data):
+    return (values >= 0).all() and np.all(values == np.round(values))
+
+
+#: What a prior predictive response of each family may take (gamma-like draws underflow to
+#: 0; the ordinal families' are category codes 0..3, as Bambi draws them).
+RESPONSE_DOMAIN = {
+    **dict.fromkeys(
+        ("gaussian", "t", "laplace", "asymmetriclaplace", "exgaussian"),
+        lambda values, data: np.isfinite(values).all(),
+    ),
+    **dict.fromkeys(
+        ("lognormal", "gamma", "exponential", "hurdle_gamma", "hurdle_lognormal"),
+        lambda values, data: (values >= 0).all() and np.isfinite(values).all(),
+    ),
+    # Bambi's Weibull scale μ/Γ(1 + 1/α) is 0/inf for α < 0.006, which α's HalfCauchy(1)
+    # prior reaches in about 0.4% of draws: PyMC draws NaN there.
+    "weibull": lambda values, data: (
+        (values[~np.isnan(values)] >= 0).all() and np.isnan(values).mean() < 0.02
+    ),
+    "bernoulli": lambda values, data: set(np.unique(values)) <= {0, 1},
+    **dict.fromkeys(
+        ("binomial", "beta_binomial"),
+        lambda values, data: (
+            _counts(values, data) and (values.reshape(-1, N) <= data["n"].to_numpy()).all()
+        ),
+    ),
+    "beta": lambda values, data: ((values >= 0) & (values <= 1)).all(),
+    **dict.fromkeys(
+        (
+            "poisson",
+            "negativebinomial",
+            "zero_inflated_poisson",
+            "zero_inflated_negativebinomial",
+            "hurdle_poisson",
+        ),
+        _counts,
+    ),
+    **dict.fromkeys(
+        ("cumulative", "sratio"), lambda values, data: set(np.unique(values)) <= {0, 1, 2, 3}
+    ),
+    "vonmises": lambda values, data: (np.abs(values) <= np.pi).all(),
+}
+
+
 @pytest.mark.parametrize("family", EVERY_FAMILY)
 def test_prior_predictive_for_every_family(family):
     """Bug: W redrawn by the sampler instead of kept from the model's density (R² would not
@@ -373,7 +493,8 @@ def test_prior_predictive_for_every_family(family):
     response = next(iter(tree["prior_predictive"].data_vars))  # "p(y, n)" for binomial
     prior, y = tree["prior"], np.asarray(tree["prior_predictive"][response])
     assert y.shape == (1, draws, N)
-    for name in ("R2", "W", "phi", "Intercept", "x", "z", "1|g_sigma", *model.plan.family.theta):
+    intercept = ("Intercept",) if model.plan.intercept else ()  # ordinal: thresholds instead
+    for name in ("R2", "W", "phi", *intercept, "x", "z", "1|g_sigma", *model.plan.family.theta):
         assert name in prior, name
     assert not [name for name in prior.data_vars if name.endswith("_offset")]
     observed = np.asarray(tree["observed_data"][response])
@@ -382,7 +503,7 @@ def test_prior_predictive_for_every_family(family):
     theta = {name: np.asarray(prior[name]).reshape(-1) for name in model.plan.family.theta}
     phi = np.asarray(prior["phi"]).reshape(draws, -1)
     # R² is the family's R² of the W reported: W was not replaced on the way.
-    beta0 = np.asarray(prior["Intercept"]).reshape(-1)
+    beta0 = np.asarray(prior["Intercept"]).reshape(-1) if intercept else np.zeros(draws)
     beta0 = beta0 + data["x"].mean() * np.asarray(prior["x"]).reshape(-1)
     beta0 = beta0 + data["z"].mean() * np.asarray(prior["z"]).reshape(-1)
     np.testing.assert_allclose(
@@ -392,16 +513,7 @@ def test_prior_predictive_for_every_family(family):
     scaled = np.asarray(prior["x"]).reshape(-1) / np.sqrt(phi[:, 0] * w / data["x"].var(ddof=0))
     assert stats.kstest(scaled, "norm").pvalue > 1e-3
     values = y.reshape(-1)
-    if family in ("bernoulli",):
-        assert set(np.unique(values)) <= {0, 1}
-    elif family == "binomial":
-        assert (values >= 0).all() and (y <= data["n"].to_numpy()).all()
-    elif family == "gaussian":
-        assert np.isfinite(values).all()
-    elif family == "gamma":
-        assert (values >= 0).all() and np.isfinite(values).all()  # tiny draws underflow to 0
-    else:
-        assert (values >= 0).all() and np.all(values == np.round(values))
+    assert RESPONSE_DOMAIN[family](values, data), family
     if model.plan.family.bounded:
         relative = np.asarray(prior["R2_relative"]).reshape(-1)
         assert ((relative >= 0) & (relative <= 1)).all()

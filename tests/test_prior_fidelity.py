@@ -29,6 +29,7 @@ from reference import (
     TRIALS,
     logit_r2_binary,
     logit_r2_latent,
+    r2_hurdle_poisson,
     scipy_mean_and_spread,
     scipy_proportion_variance,
 )
@@ -81,7 +82,58 @@ def proportion_r2(family: str, W, beta0, theta) -> np.ndarray:
     return special.expit(np.array(logits)).reshape(W.shape)
 
 
+#: Ordinal families: R² of the latent variable η + ε, ε logistic (the logit link's latent
+#: distribution, whose variance scipy gives).
+ORDINAL = ("cumulative", "sratio")
+
+
+def von_mises_resultant(kappa: float) -> float:
+    """E cos(Y − μ) of a von Mises by quad of scipy's density (the mean resultant length)."""
+    density = stats.vonmises(kappa).pdf
+    return integrate.quad(lambda x: math.cos(x) * density(x), -math.pi, math.pi)[0]
+
+
+def _resultants(kappa: np.ndarray) -> np.ndarray:
+    """:func:`von_mises_resultant` of each κ, one quad per distinct value."""
+    values, where = np.unique(kappa, return_inverse=True)
+    return np.array([von_mises_resultant(k) for k in values])[where].reshape(kappa.shape)
+
+
+def von_mises_r2(W, theta) -> np.ndarray:
+    """The share of the circular variance 1 − |E e^{iY}| explained by η ~ N(β₀, W).
+
+    |E e^{iY}| = A e^{−W/2} (a normal's characteristic function at 1 times the von Mises'
+    resultant A); within a fixed η it is A, so the explained part is A − A e^{−W/2}.
+    """
+    kappa = np.asarray(theta["kappa"], float)
+    resultant = _resultants(kappa)
+    total = 1 - resultant * np.exp(-W / 2)
+    return (total - (1 - resultant)) / total
+
+
+def hurdle_poisson_r2(W, beta0, theta) -> np.ndarray:
+    """R² of the hurdle Poisson point by point (four quads of truncated-Poisson moments);
+    NaN from W = 300, where e^{2η} overflows in the quadrature (the checks stop below)."""
+    W, beta0, psi = np.broadcast_arrays(
+        np.asarray(W, float), np.asarray(beta0, float), np.asarray(theta["psi"], float)
+    )
+    points = zip(W.ravel(), beta0.ravel(), psi.ravel(), strict=True)
+    r2 = [r2_hurdle_poisson(w, b, p) if w < 300 else np.nan for w, b, p in points]
+    return np.array(r2).reshape(W.shape)
+
+
+#: Families whose independent R² costs a quadrature per point: their grid check takes every
+#: 800th point and their draws check runs in the slow tier.
+QUAD_PER_POINT = (*PROPORTION, "hurdle_poisson")
+
+
 def independent_r2(family: str, W, beta0, theta) -> np.ndarray:
+    if family == "hurdle_poisson":
+        return hurdle_poisson_r2(W, beta0, theta)
+    if family in ORDINAL:
+        return np.asarray(W, float) / (np.asarray(W, float) + stats.logistic.var())
+    if family == "vonmises":
+        return von_mises_r2(np.asarray(W, float), theta)
     if family in PROPORTION:
         return proportion_r2(family, W, beta0, theta)
     W, beta0 = np.asarray(W, float), np.asarray(beta0, float)
@@ -112,19 +164,51 @@ def independent_r2(family: str, W, beta0, theta) -> np.ndarray:
         mean_var = psi * lognormal_moment(1, beta0, W) + psi * (
             1 / alpha + 1 - psi
         ) * lognormal_moment(2, beta0, W)
+    elif family in HURDLE:
+        # ψ times the positive part's moments: E(Y | η) = ψ m₁, E(Y² | η) = ψ m₂.
+        psi = theta["psi"]
+        m1, m2 = HURDLE[family](theta)
+        var_mu = psi**2 * m1**2 * var_mu
+        mean_var = (psi * m2 - psi**2 * m1**2) * lognormal_moment(2, beta0, W)
     else:  # gamma
         mean_var = lognormal_moment(2, beta0, W) / theta["alpha"]
     return var_mu / (var_mu + mean_var)
 
 
+def _gamma_part(theta):
+    """Mean and second moment of Gamma(shape α, mean 1), from scipy."""
+    part = stats.gamma(np.asarray(theta["alpha"], float), scale=1 / np.asarray(theta["alpha"]))
+    return part.mean(), part.var() + part.mean() ** 2
+
+
+def _lognormal_part(theta):
+    """Mean and second moment of e^Z, Z ~ N(0, σ) (the positive part at η = 0), from scipy."""
+    part = stats.lognorm(np.asarray(theta["sigma"], float))
+    return part.mean(), part.var() + part.mean() ** 2
+
+
+#: Hurdle families of positive responses: the positive part's moments at η = 0 (they scale
+#: as e^η and e^{2η}).
+HURDLE = {"hurdle_gamma": _gamma_part, "hurdle_lognormal": _lognormal_part}
+
+
 def independent_r2_max(family: str, theta) -> np.ndarray | float:
     if family in ("negativebinomial", "gamma"):
         return theta["alpha"] / (theta["alpha"] + 1)
+    if family == "hurdle_poisson":
+        # Var(ψg) → ψ² E g² and E Var(Y | η) → ψ(1 − ψ) E g² (E v / E g² → 0).
+        return theta["psi"]
     if family == "zero_inflated_negativebinomial":
         # The limit W → ∞ of ψ²V/(ψ²V + ψE₁ + ψ(1/α + 1 − ψ)E₂), V/E₂ → 1, E₁/E₂ → 0.
         return theta["psi"] * theta["alpha"] / (theta["alpha"] + 1)
     if family in LOG_SCALE:
         return 1 / (1 + squared_cv(family, theta))
+    if family in HURDLE:
+        # The limit W → ∞: Var μ / E μ² → 1, so R² → ψ²m₁² / (ψ m₂).
+        m1, m2 = HURDLE[family](theta)
+        return theta["psi"] * m1**2 / m2
+    if family == "vonmises":
+        return _resultants(np.asarray(theta["kappa"], float))
     return 1.0
 
 
@@ -164,6 +248,9 @@ def simulated(n: int = 120, seed: int = 0) -> pd.DataFrame:
             "prop": rng.beta(2.0, 3.0, n),
             "k": rng.binomial(np.resize(TRIALS, n).astype(int), 0.3),
             "n": np.resize(TRIALS, n).astype(int),
+            "rating": np.digitize(0.8 * x + rng.logistic(size=n), [-1.0, 0.5, 2.0]) + 1,
+            "pos0": rng.gamma(2.0, 1.5, n) * (rng.random(n) < 0.7),
+            "angle": np.angle(np.exp(1j * (0.3 + 0.5 * x + rng.vonmises(0.0, 4.0, n)))),
         }
     )
 
@@ -188,12 +275,19 @@ CASES = [
     ("zero_inflated_negativebinomial", "y ~ x + (1|g)", (1.0, 2.0), 3000),
     ("beta", "prop ~ x + (1|g)", (2.0, 2.0), 400),
     ("beta_binomial", "p(k, n) ~ x", (1.0, 1.0), 400),
+    ("cumulative", "rating ~ x + (1|g)", (2.0, 2.0), 3000),
+    ("sratio", "rating ~ x", (0.5, 3.0), 3000),
+    ("hurdle_poisson", "y ~ x + (1|g)", (1.0, 2.0), 400),
+    ("hurdle_gamma", "pos0 ~ x + (1|g)", (1.0, 1.0), 3000),
+    ("hurdle_lognormal", "pos0 ~ x", (2.0, 5.0), 3000),
+    ("vonmises", "angle ~ x + (1|g)", (1.0, 2.0), 3000),
 ]
-#: The draws test of the beta families (quad per draw, ~10 s each) and of the zero-inflated
-#: NB runs in the slow tier; the grid integral covers them in the default run.
+#: The draws test of the beta families (quad per draw, ~10 s each), of the zero-inflated
+#: NB and of the von Mises (19 s) runs in the slow tier; the grid integral covers them in
+#: the default run.
 DRAWS_CASES = [
     pytest.param(*case, marks=pytest.mark.slow)
-    if case[0] in (*PROPORTION, "zero_inflated_negativebinomial")
+    if case[0] in (*QUAD_PER_POINT, "zero_inflated_negativebinomial", "vonmises")
     else case
     for case in CASES
 ]
@@ -246,7 +340,7 @@ def test_models_w_density_integrates_to_the_beta_cdf_of_independent_r2(
     model = case_models(family, formula, beta)
     density = _bambi.w_log_density(model.bambi_model, model.plan)
     medians = dict(model.plan.theta_median)
-    every = 800 if family in PROPORTION else 1
+    every = 800 if family in QUAD_PER_POINT else 1
     for shift in (-1.0, 1.0):
         for scale in (0.5, 2.0):
             w = np.exp(LOG_W_GRID)
@@ -265,7 +359,7 @@ def test_models_w_density_integrates_to_the_beta_cdf_of_independent_r2(
             cdf = cdf + target[0]
             # The log-normal moments E e^(kη) of the independent R² overflow at W ≈ 350:
             # compare below W = 300, which must reach the top of the distribution.
-            unbounded = (*PROPORTION, "gaussian", *CONTINUOUS)
+            unbounded = (*PROPORTION, *ORDINAL, "gaussian", "vonmises", *CONTINUOUS)
             compared = (w < 300) | (family in unbounded) & (family not in LOG_SCALE)
             assert target[0] < 1e-6 and target[compared][-1] > 1 - 1e-6, (shift, scale)
             assert np.max(np.abs(cdf - target)[compared]) < 1e-6, (shift, scale)

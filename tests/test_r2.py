@@ -8,6 +8,7 @@ import pytensor.tensor as pt
 import pytest
 from reference import (
     CONTINUOUS,
+    OWN_CHECKS,
     PARAMETRIC,
     R2_FAMILIES,
     TRIALS,
@@ -24,11 +25,11 @@ from reference import (
     scipy_response,
     scipy_zinb,
 )
-from scipy import stats
+from scipy import special, stats
 
 from r2d2_formula import _r2 as R
 from r2d2_formula._errors import FamilyError, UnsupportedError
-from r2d2_formula._families import FAMILIES, family_r2, get_family
+from r2d2_formula._families import FAMILIES, REFUSED_FAMILIES, family_r2, get_family
 from r2d2_formula._links import PROBIT
 
 # logit R² differs by < 1e-6 ⇒ R² and 1 − R² both agree to < 1e-6 relative.
@@ -99,6 +100,7 @@ ALL_FAMILIES = [
     (R.Binary("cloglog"), {}),
     *((family, theta) for family, theta in W_PRIOR_FAMILIES if family.name in CONTINUOUS),
     *((family, theta) for family, theta in R2_FAMILIES if family.name in PARAMETRIC),
+    *((family, theta) for family, theta in R2_FAMILIES if family.name in OWN_CHECKS),
 ]
 IDS = [f"{f.name}-{f.link}" for f, _ in ALL_FAMILIES]
 #: The cases of the families with a random parameter in R² (beta, beta-binomial, ZINB).
@@ -265,6 +267,8 @@ def test_linear_scale_is_the_delta_method():
     """s² = σ²(β₀)/μ'(β₀)², checked by finite differences of the NumPy moments."""
     h = 1e-6
     for family, theta in ALL_FAMILIES:
+        if family.name == "vonmises":  # no variance on the line: see the test below
+            continue
         for beta0 in [-1.0, 0.5, 2.0]:
             mean_hi, _ = family.moments(np.array(beta0 + h), theta)
             mean_lo, _ = family.moments(np.array(beta0 - h), theta)
@@ -454,7 +458,9 @@ def test_continuous_r2_matches_monte_carlo_of_bambis_likelihood(family, theta):
     assert abs(estimate - float(family.r2(W, beta0, theta))) < MC_Z * standard_error
 
 
-STABILITY_CASES = [(f, th) for f, th in ALL_FAMILIES if f.name in (*CONTINUOUS, *PARAMETRIC)]
+STABILITY_CASES = [
+    (f, th) for f, th in ALL_FAMILIES if f.name in (*CONTINUOUS, *PARAMETRIC, *OWN_CHECKS)
+]
 
 
 def _scaled(theta, scale):
@@ -510,8 +516,10 @@ def test_families_map_bambi_names_and_links():
     for name, family in FAMILIES.items():
         bambi = BUILTIN_FAMILIES[name]
         params = bambi["likelihood"]["params"]
-        assert set(family.make_r2(family.default_link, 1.0).theta) <= set(params), name
         parent = bambi["likelihood"]["parent"]
+        # Every parameter Bambi gives the family, besides the mean, is named on ours.
+        others = sorted(set(params) - {parent})
+        assert sorted(family.parameters(family.default_link)) == others, name
         if name != "gamma":
             assert family.default_link.name == bambi["link"][parent], name
 
@@ -524,6 +532,14 @@ def _wald_log_link_r2(W, beta0, lam):
     return (e2 - e1 * e1) / (e2 - e1 * e1 + e3 / lam)
 
 
+def test_every_bambi_family_is_fitted_or_refused():
+    """A family Bambi adds in a later release must be decided on, not silently unknown."""
+    from bambi.defaults.families import BUILTIN_FAMILIES
+
+    assert set(FAMILIES).isdisjoint(REFUSED_FAMILIES)
+    assert set(FAMILIES) | set(REFUSED_FAMILIES) == set(BUILTIN_FAMILIES)
+
+
 def test_refused_families_and_links_say_why():
     """wald: R² rises then falls in W (checked here by quad), so no W prior can make it
     Beta; the reciprocal links have no E μ(η) under a Gaussian η."""
@@ -534,3 +550,177 @@ def test_refused_families_and_links_say_why():
     for family in ("gamma", "weibull", "exponential"):
         with pytest.raises(UnsupportedError, match=r"link 'inverse' .* does not exist"):
             family_r2(family, "inverse")
+
+
+# --- ordinal, hurdle and circular responses: each R² from an independent computation ------
+
+
+@pytest.mark.parametrize(
+    ("link", "latent"),
+    [("logit", stats.logistic), ("probit", stats.norm), ("cloglog", stats.gumbel_l)],
+)
+def test_ordinal_r2_is_that_of_the_links_latent_variable(link, latent):
+    """Catches a wrong latent variance (e.g. π²/6 for the logit): Bambi's cumulative model
+    is P(y ≤ k) = F(τ_k − η), F the link's inverse, which must be scipy's CDF of the latent
+    error ε (y* = η + ε ≤ τ_k); R² is then Var η / (Var η + Var ε), scipy's variance."""
+    x = np.linspace(-6, 3, 37)
+    np.testing.assert_allclose(get_family("cumulative").link(link).inverse(x), latent.cdf(x))
+    W = np.geomspace(1e-6, 1e6, 25)
+    r2 = R.Ordinal(link).r2(W, 0.7, {})
+    np.testing.assert_allclose(r2, W / (W + latent.var()), rtol=1e-12)
+
+
+@pytest.mark.slow  # 6 s of draws
+def test_bambis_cumulative_likelihood_is_the_coarsened_latent_variable():
+    """Categories drawn from Bambi's own cumulative likelihood have the frequencies of
+    y* = η + ε cut at the thresholds, ε logistic (what the latent R² assumes)."""
+    import pymc as pm
+    from bambi.defaults.families import get_builtin_family
+
+    family = get_builtin_family("cumulative")
+    thresholds, eta = np.array([-1.0, 0.5, 2.0]), 0.8
+    cdf = family.link["p"].linkinv(thresholds - eta)
+    kwargs = family.transform_backend_kwargs({"p": cdf[None, :], "threshold": thresholds})
+    draws = pm.draw(pm.Categorical.dist(p=kwargs["p"][0]), draws=200_000, random_seed=3)
+    frequencies = np.bincount(draws, minlength=4) / draws.size
+    expected = np.diff(np.concatenate([[0.0], stats.logistic.cdf(thresholds - eta), [1.0]]))
+    se = np.sqrt(expected * (1 - expected) / draws.size)
+    assert np.all(np.abs(frequencies - expected) < MC_Z * se)
+
+
+def _hurdle_positive_part(name, eta, theta):
+    """scipy's positive part of a hurdle family given η (Bambi's ``mu``: e^η for the gamma,
+    η = the mean of log Y for the log-normal)."""
+    if name == "hurdle_gamma":
+        alpha = theta["alpha"]
+        return stats.gamma(alpha, scale=np.exp(eta) / alpha)
+    return stats.lognorm(theta["sigma"], scale=np.exp(eta))
+
+
+@pytest.mark.parametrize("name", ["hurdle_gamma", "hurdle_lognormal"])
+def test_hurdle_r2_matches_quad_of_scipys_mixture_moments(name):
+    """Catches a wrong variance of the hurdle mixture (e.g. ψ(1 − ψ) in place of ψ² terms):
+    E(Y | η) = ψ m₁(η) and E(Y² | η) = ψ m₂(η) from scipy's positive part, integrated over η
+    by quad, against the package's closed form."""
+    family = get_family(name).make_r2(get_family(name).default_link, 1.0)
+    theta = dict((f.name, th) for f, th in W_PRIOR_FAMILIES)[name]
+    psi = theta["psi"]
+
+    def moments(eta):
+        part = _hurdle_positive_part(name, eta, theta)
+        return psi * part.mean(), psi * (part.var() + part.mean() ** 2)
+
+    for W, beta0 in [(0.01, 0.3), (0.5, -1.0), (2.0, 1.5)]:
+        e_mean = expectation(lambda e: moments(e)[0], beta0, W)
+        e_mean2 = expectation(lambda e: moments(e)[0] ** 2, beta0, W)
+        e_second = expectation(lambda e: moments(e)[1], beta0, W)
+        var_mu, mean_var = e_mean2 - e_mean**2, e_second - e_mean2
+        assert float(family.r2(W, beta0, theta)) == pytest.approx(
+            var_mu / (var_mu + mean_var), rel=1e-7
+        )
+        mean, variance = family.moments(np.array([beta0]), theta)
+        assert mean[0] == pytest.approx(moments(beta0)[0], rel=1e-12)
+        assert variance[0] == pytest.approx(moments(beta0)[1] - moments(beta0)[0] ** 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["hurdle_gamma", "hurdle_lognormal"])
+def test_hurdle_r2_matches_monte_carlo_of_bambis_likelihood(name):
+    """Pairs of responses drawn from Bambi's hurdle likelihood given one η: their covariance
+    over their variance estimates R² with no moment formula (tolerance from batch means)."""
+    family = get_family(name).make_r2(get_family(name).default_link, 1.0)
+    theta = dict((f.name, th) for f, th in W_PRIOR_FAMILIES)[name]
+    W, beta0 = 0.6, 0.4
+    eta = np.random.default_rng(11).normal(beta0, math.sqrt(W), MC_PAIRS)
+    y = bambi_draws(name, np.concatenate([eta, eta]), theta, seed=12)
+    y1, y2 = y[:MC_PAIRS], y[MC_PAIRS:]
+    batches = _pair_r2(y1.reshape(MC_BATCHES, -1), y2.reshape(MC_BATCHES, -1))
+    standard_error = batches.std(ddof=1) / math.sqrt(MC_BATCHES)
+    assert abs(_pair_r2(y1, y2) - float(family.r2(W, beta0, theta))) < MC_Z * standard_error
+    assert np.mean(y1 > 0) == pytest.approx(theta["psi"], abs=MC_Z * 0.5 / math.sqrt(MC_PAIRS))
+
+
+def test_von_mises_r2_is_the_explained_share_of_circular_variance_by_monte_carlo():
+    """Angles drawn from Bambi's von Mises likelihood given η ~ N(β₀, W): the total circular
+    variance 1 − |mean e^{iY}| and the within-η part 1 − mean cos(Y − η) give R² with no
+    Bessel function; the tolerance comes from batch means."""
+    family, theta = R.VonMises(), {"kappa": 2.5}
+    for W in (0.3, 2.0):
+        eta = np.random.default_rng(13).normal(0.4, math.sqrt(W), MC_PAIRS)
+        y = bambi_draws("vonmises", eta, theta, seed=14)
+
+        def estimate(y, eta):
+            total = 1 - np.abs(np.mean(np.exp(1j * y), axis=-1))
+            within = 1 - np.mean(np.cos(y - eta), axis=-1)
+            return (total - within) / total
+
+        batches = estimate(y.reshape(MC_BATCHES, -1), eta.reshape(MC_BATCHES, -1))
+        standard_error = batches.std(ddof=1) / math.sqrt(MC_BATCHES)
+        assert abs(estimate(y, eta) - float(family.r2(W, 0.4, theta))) < MC_Z * standard_error
+
+
+def test_von_mises_linear_scale_is_the_small_w_slope_of_r2():
+    """The delta method's R² ≈ W / s² for small W: s² must be the limit of W / R²."""
+    for kappa in (0.3, 2.5, 50.0):
+        theta = {"kappa": kappa}
+        W = 1e-10  # R² / W errs by about Wκ relative
+        expected = math.log(W / float(R.VonMises().r2(W, 0.0, theta)))
+        got = float(R.VonMises().log_linear_scale(0.0, theta, R.NUMPY))
+        assert got == pytest.approx(expected, abs=1e-6), kappa
+
+
+def test_von_mises_r2max_is_scipys_mean_resultant_length():
+    """R²max = A(κ) = E cos(Y − μ): by quad of scipy's density, for small to large κ."""
+    from scipy import integrate
+
+    for kappa in (0.05, 1.0, 2.5, 40.0, 1e4):
+        density = stats.vonmises(kappa).pdf
+        resultant = integrate.quad(
+            lambda x, d=density: math.cos(x) * d(x), -math.pi, math.pi, points=[0.0], limit=200
+        )[0]
+        got = float(R.VonMises().r2max({"kappa": kappa}, R.NUMPY))
+        assert got == pytest.approx(resultant, rel=1e-9), kappa
+
+
+def _hurdle_nb_r2(W, beta0, alpha, psi):
+    """VaDeR R² of the hurdle negative binomial by quad: zero-truncated NB2 moments."""
+
+    def parts(e):
+        mu = math.exp(e)
+        positive = -math.expm1(-alpha * math.log1p(mu / alpha))  # 1 − P(NB = 0)
+        truncated_mean = mu / positive
+        second = (mu + mu * mu / alpha + mu * mu) / positive
+        return psi * truncated_mean, psi * second
+
+    e_mean = expectation(lambda e: parts(e)[0], beta0, W)
+    e_mean2 = expectation(lambda e: parts(e)[0] ** 2, beta0, W)
+    e_second = expectation(lambda e: parts(e)[1], beta0, W)
+    return (e_mean2 - e_mean**2) / (e_second - e_mean**2)
+
+
+def _zero_inflated_binomial_r2(W, beta0, trials, psi):
+    """VaDeR R² of y/n for the zero-inflated binomial by quad."""
+    p = special.expit
+    e_p = expectation(lambda e: psi * p(e), beta0, W)
+    e_p2 = expectation(lambda e: (psi * p(e)) ** 2, beta0, W)
+    e_var = expectation(
+        lambda e: psi * p(e) * (1 - p(e)) / trials + psi * (1 - psi) * p(e) ** 2, beta0, W
+    )
+    return (e_p2 - e_p**2) / (e_p2 - e_p**2 + e_var)
+
+
+def test_refused_mixtures_have_an_r2_that_rises_and_falls():
+    """The numbers the refusals quote, by quad: no W prior can make these R² Beta."""
+    hurdle = [_hurdle_nb_r2(w, -3.0, 0.2, 0.7) for w in (1.0, 3.0, 6.0)]
+    assert hurdle[1] == pytest.approx(0.163, abs=1e-3) and hurdle[2] < hurdle[1]
+    assert hurdle[1] > 0.7 * 0.2 / 1.2  # above its limit as W → ∞
+    zib = [_zero_inflated_binomial_r2(w, -3.0, 20.0, 0.7) for w in (3.0, 10.0, 30.0)]
+    assert zib[1] == pytest.approx(0.586, abs=1e-3) and zib[2] < zib[1]
+    for name, says in [
+        ("hurdle_negativebinomial", "not monotone"),
+        ("zero_inflated_binomial", "not monotone"),
+        ("categorical", "one W and one set of shares"),
+        ("multinomial", "one W and one set of shares"),
+        ("dirichlet_multinomial", "overdispersion"),
+    ]:
+        with pytest.raises(UnsupportedError, match=says):
+            get_family(name)

@@ -157,6 +157,67 @@ def test_positive_response_names_column_rows_and_values(data, family):
     )
 
 
+@pytest.mark.parametrize("family", ["cumulative", "sratio"])
+def test_ordinal_response_must_say_the_order_of_its_categories(data, family):
+    """Bambi orders text categories alphabetically ("high" < "low" < "mid"): text and
+    unordered categoricals are refused with the remedy; fractions name the rows; integers
+    and ordered categoricals are accepted, and the caller's column is left as it was."""
+    words = data.assign(y=np.resize(["low", "mid", "high"], len(data)))
+    expect(
+        DataError,
+        ["'y'", "['high', 'low', 'mid']", "ordered categorical"],
+        "y ~ x",
+        words,
+        family=family,
+    )
+    unordered = words.assign(y=pd.Categorical(words["y"]))
+    expect(DataError, ["unordered categorical", "as_ordered"], "y ~ x", unordered, family=family)
+    fractions = data.assign(y=data["y"].astype(float))
+    fractions.loc[[2, 5], "y"] = [1.5, 2.25]
+    expect(
+        DataError,
+        ["integer categories", "[1.5, 2.25]", "[2, 5]"],
+        "y ~ x",
+        fractions,
+        family=family,
+    )
+    single = data.assign(y=3)
+    expect(DataError, ["single category"], "y ~ x", single, family=family)
+    before = data.copy()
+    model = rf.Model("y ~ x", data, family=family)
+    pd.testing.assert_frame_equal(data, before)
+    assert list(model.bambi_model.response_term.levels) == [str(v) for v in sorted(set(data.y))]
+    ordered = words.assign(y=pd.Categorical(words["y"], ["low", "mid", "high"], ordered=True))
+    levels = rf.Model("y ~ x", ordered, family=family).bambi_model.response_term.levels
+    assert list(levels) == ["low", "mid", "high"]
+
+
+@pytest.mark.parametrize("family", ["hurdle_gamma", "hurdle_lognormal"])
+def test_hurdle_response_must_be_zero_or_positive(data, family):
+    values = data.assign(y=data["y"] * 0.5)
+    values.loc[[4, 9], "y"] = [-0.5, -2.0]
+    expect(
+        DataError,
+        ["'y' must be zero or positive", f"{family!r}", "[-0.5, -2]", "[4, 9]"],
+        "y ~ x",
+        values,
+        family=family,
+    )
+    expect(DataError, ["no positive value"], "y ~ x", data.assign(y=0.0), family=family)
+
+
+def test_von_mises_response_must_be_an_angle(data):
+    angles = data.assign(y=np.linspace(-3.0, 3.0, len(data)))
+    angles.loc[[1, 6], "y"] = [4.0, 180.0]
+    expect(
+        DataError,
+        ["'y' must be an angle in radians", "[4, 180]", "[1, 6]", "deg2rad"],
+        "y ~ x",
+        angles,
+        family="vonmises",
+    )
+
+
 @pytest.mark.parametrize("family", ["gaussian", "t", "laplace", "asymmetriclaplace", "exgaussian"])
 def test_real_line_response_must_be_finite(data, family):
     real = data.assign(y=data["x"] * 2.0)

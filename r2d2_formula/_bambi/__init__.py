@@ -26,6 +26,7 @@ from r2d2_formula._bambi.names import (
     ALR_OFFSET,
     COMPONENT_DIM,
     OBSERVATION_DIM,
+    family_parameters,
     summary_variables,
 )
 from r2d2_formula._bambi.posterior import (
@@ -33,6 +34,7 @@ from r2d2_formula._bambi.posterior import (
     phi_draws,
     prediction_draws,
     read_design,
+    response_levels,
     variance_contributions,
     with_predictions,
 )
@@ -54,12 +56,14 @@ __all__ = [
     "log_prior",
     "phi_draws",
     "prediction_draws",
+    "response_levels",
     "prior_from_dict",
     "prior_to_dict",
     "prior_variable_names",
     "pymc_model",
     "read_design",
     "sample_given",
+    "family_parameters",
     "summary_variables",
     "variance_contributions",
     "vector_transformed",

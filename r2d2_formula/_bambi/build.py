@@ -83,7 +83,7 @@ def build_bambi_model(
     family_r2_ = family.r2(
         link, trials=family.domain.trials(response), offsets=sum(offsets) if offsets else None
     )
-    components = _components(parent, prior.autoscale)
+    components = _components(parent, prior.autoscale, centered=_absorbs_mean(parent, family))
     theta = _theta_prior_medians(model, family_r2_)
     intercept_mean, intercept_sd = family.intercept_prior(response, family_r2_, theta)
     names, term_names = [c.name for c in components], [c.term for c in components]
@@ -148,6 +148,8 @@ def _bambi_model(
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=FutureWarning)
+            # Said in the ordinal families' docs: the thresholds take the intercept's place.
+            warnings.filterwarnings("ignore", message="The intercept is omitted in ordinal")
             return _construct(bmb.Model, (formula, data), kwargs)
     except Exception as err:  # Bambi raises ValueError, KeyError, TypeError, ...
         # Validation ran first, so this is a formula Bambi itself refuses.
@@ -183,8 +185,12 @@ def _column_names(term: BambiTerm, levels_key: str) -> list[str]:
     return []
 
 
-def _components(parent: BambiTerm, autoscale: bool) -> tuple[Component, ...]:
-    centered = parent.intercept_term is not None
+def _absorbs_mean(parent: BambiTerm, family: Family) -> bool:
+    """Whether an intercept or the thresholds of an ordinal family absorb the mean of η."""
+    return parent.intercept_term is not None or family.thresholds
+
+
+def _components(parent: BambiTerm, autoscale: bool, centered: bool) -> tuple[Component, ...]:
     components = []
     for name, term in parent.common_terms.items():
         data = np.asarray(term.data, dtype=float).reshape(len(term.data), -1)

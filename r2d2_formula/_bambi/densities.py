@@ -277,6 +277,18 @@ def _block_draws(posterior: Dataset, block: CorrelatedBlock) -> dict[str, Any]:
     }
 
 
+def _family_draws_response(
+    drawn: Dataset, trace: Dataset, plan: Plan, names: tuple[str, str], rng: np.random.Generator
+) -> Dataset:
+    """``drawn`` with its parent draws (``names[0]``) replaced by the family's response draws
+    at them (``names[1]``); the family parameters are the trace's, one per draw."""
+    parent, response = names
+    mean = drawn[parent]
+    theta = {name: trace[name].to_numpy()[..., None] for name in plan.family.theta}
+    values = plan.family.draw_response(mean.to_numpy(), theta, rng)
+    return drawn.drop_vars(parent).assign({response: (mean.dims, values)})
+
+
 def sample_given(
     model: BambiModel, plan: Plan, given: Mapping[str, np.ndarray], random_seed: RandomSeed = None
 ) -> tuple[Dataset, Dataset]:
@@ -305,17 +317,23 @@ def sample_given(
     names = [name for name in names if name not in given]
     # As in a fit's posterior, the standard normals of non-centered terms are left out.
     shown = [name for name in names if not name.endswith("_offset")]
+    rng = np.random.default_rng(random_seed)
+    parent = model.family.likelihood.parent
+    # Where PyMC's response sampler fails at some prior means, the family draws it.
+    drawn_by_pymc = [parent] if plan.family.draws_response else response
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
         warnings.filterwarnings("ignore", category=FutureWarning)
         drawn = pm.sample_posterior_predictive(
             trace,
             model=pm_model,
-            var_names=names + response,
-            random_seed=random_seed,
+            var_names=names + drawn_by_pymc,
+            random_seed=rng,
             progressbar=False,
         )
     drawn = drawn["posterior_predictive"].to_dataset()
+    if plan.family.draws_response:
+        drawn = _family_draws_response(drawn, trace, plan, (parent, response[0]), rng)
     prior = xr.merge([trace, drawn[shown]], compat="override", join="outer")
     if plan.intercept:
         prior[plan.intercept] = prior[plan.intercept] - intercept_shift(model, prior)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from r2d2_formula._plan import Plan
 from r2d2_formula._types import BambiModel
 
-__all__ = ["ALR_DIM", "ALR_OFFSET", "COMPONENT_DIM", "OBSERVATION_DIM", "summary_variables"]
+__all__ = [
+    "ALR_DIM",
+    "ALR_OFFSET",
+    "COMPONENT_DIM",
+    "OBSERVATION_DIM",
+    "family_parameters",
+    "summary_variables",
+]
 
 
 #: Dimension of ``phi`` in the posterior.
@@ -31,8 +38,16 @@ def summary_variables(model: BambiModel, plan: Plan) -> list[str]:
     names += list(parent.common_terms)
     names += [f"{name}_sigma" for name in parent.group_specific_terms]
     names += [block.name for block in plan.correlated]
-    names += list(plan.family.theta)
+    names += family_parameters(model)
     if plan.null:  # no W or φ; R² = 0 by construction, a constant ArviZ cannot diagnose
         return names
     names += ["R2"] + (["R2_max"] if plan.family.bounded else []) + ["W", "phi"]
     return names
+
+
+def family_parameters(model: BambiModel) -> list[str]:
+    """The family's own parameters with a prior (σ, α, ψ, an ordinal model's thresholds).
+
+    Bambi's list, a superset of those R² depends on (``plan.family.theta``).
+    """
+    return list(model.marginal_parameters)

@@ -141,6 +141,12 @@ def prediction_draws(model: BambiModel, idata: DataTree, kind: str) -> np.ndarra
     return array.reshape(-1, *array.shape[2:])
 
 
+def response_levels(model: BambiModel) -> list[str] | None:
+    """The categories of a categorical (ordinal) response, in order; None for any other."""
+    levels = getattr(model.response_term, "levels", None)
+    return None if levels is None else [str(level) for level in levels]
+
+
 def with_predictions(
     model: BambiModel, idata: DataTree, random_seed: RandomSeed = None
 ) -> DataTree:
