@@ -103,6 +103,17 @@ def _check_finite(values: np.ndarray, name: str, index: pd.Index) -> np.ndarray:
     return y
 
 
+def _refuse_rows(
+    bad: np.ndarray, y: np.ndarray, name: str, index: pd.Index, requirement: str, advice: str = ""
+) -> None:
+    """DataError naming the values and rows of ``y`` where ``bad``, if there are any."""
+    if bad.any():
+        raise DataError(
+            f"response {name!r} {requirement}; found {shown_values(y[bad])} at "
+            f"{describe_rows(index, bad)}.{advice}"
+        )
+
+
 @dataclass(frozen=True)
 class _RealLine(ResponseDomain):
     def check(self, values, name, family, index):
@@ -119,12 +130,7 @@ class _Positive(ResponseDomain):
     def check(self, values, name, family, index):
         super().check(values, name, family, index)
         y = _check_finite(values, name, index)
-        bad = y <= 0
-        if bad.any():
-            raise DataError(
-                f"response {name!r} must be positive for family {family!r}; found "
-                f"{shown_values(y[bad])} at {describe_rows(index, bad)}."
-            )
+        _refuse_rows(y <= 0, y, name, index, f"must be positive for family {family!r}")
 
     def clip_mean(self, mean, n):
         return max(mean, 0.5 / n)
@@ -137,12 +143,8 @@ class _NonNegative(ResponseDomain):
     def check(self, values, name, family, index):
         super().check(values, name, family, index)
         y = _check_finite(values, name, index)
-        bad = y < 0
-        if bad.any():
-            raise DataError(
-                f"response {name!r} must be zero or positive for family {family!r}; found "
-                f"{shown_values(y[bad])} at {describe_rows(index, bad)}."
-            )
+        requirement = f"must be zero or positive for family {family!r}"
+        _refuse_rows(y < 0, y, name, index, requirement)
         if not (y > 0).any():
             raise DataError(
                 f"response {name!r} has no positive value; family {family!r} models the "
@@ -160,14 +162,11 @@ class _Circle(ResponseDomain):
     def check(self, values, name, family, index):
         super().check(values, name, family, index)
         y = _check_finite(values, name, index)
-        bad = np.abs(y) > np.pi
-        if bad.any():
-            raise DataError(
-                f"response {name!r} must be an angle in radians in [-pi, pi] for family "
-                f"{family!r}; found {shown_values(y[bad])} at {describe_rows(index, bad)}. "
-                "Wrap angles with numpy.angle(numpy.exp(1j * y)); convert degrees with "
-                "numpy.deg2rad."
-            )
+        requirement = f"must be an angle in radians in [-pi, pi] for family {family!r}"
+        advice = (
+            " Wrap angles with numpy.angle(numpy.exp(1j * y)); convert degrees with numpy.deg2rad."
+        )
+        _refuse_rows(np.abs(y) > np.pi, y, name, index, requirement, advice)
 
     def mean(self, values):
         # The mean direction: the arithmetic mean of angles near ±π would point the other way.
