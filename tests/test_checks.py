@@ -139,7 +139,7 @@ def independent_log_likelihood(result: FitResult) -> np.ndarray:
         return stats.poisson.logpmf(y, mean) - np.log(-np.expm1(-mean))
 
     def category():  # Bambi's P(y = k) for each category, (chain, draw, obs, category)
-        codes = np.asarray(model.bambi_model.response_component.term.data).astype(int)
+        codes = np.asarray(model.bambi_model.response_term.data).astype(int)
         return np.log(np.take_along_axis(mean, codes[None, None, :, None], -1)[..., 0])
 
     psi = param("psi") if "psi" in post else None
