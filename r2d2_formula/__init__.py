@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from r2d2_formula import _validate
+from r2d2_formula import _validate, interpret
 from r2d2_formula._criticism import (
     ParetoKWarning,
     Selection,
@@ -67,6 +67,7 @@ __all__ = [
     "fit_gbp",
     "implied_prior",
     "implied_r2",
+    "interpret",
     "load_dataset",
     "parse",
     "plot_prior_predictive",

@@ -326,6 +326,44 @@ class Model:
         _check_finite_predictions(self.bambi_model, target, kind, new_data)
         return out
 
+    def graph(self, **kwargs: Any) -> Any:
+        """The model's graph (``bambi.Model.graph``: a graphviz ``Digraph``; needs graphviz).
+
+        It shows the R2D2 hierarchy: W and φ feed every coefficient's and group term's
+        SD. Keyword arguments go to Bambi (``formatting``, ``name``, ``fmt``, ``dpi``).
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> dot = rf.Model("y ~ x", data, family="poisson").graph()
+        >>> "W" in dot.source and "phi" in dot.source
+        True
+        """
+        _bambi.pymc_model(self.bambi_model)  # Bambi draws only a built model
+        return self.bambi_model.graph(**kwargs)
+
+    def prior_predictive(self, draws: int = 500, random_seed: RandomSeed = None) -> Any:
+        """Bambi's prior predictive draws (``bambi.Model.prior_predictive``) of this model.
+
+        W is drawn from its exact prior (the W distribution's own sampler), so R² in the
+        ``prior`` group follows Beta(a, b). :func:`r2d2_formula.prior_predictive` returns the
+        same draws with R²/R²max for bounded families, and draws hurdle Poisson responses
+        by inverse CDF where PyMC's rejection sampler fails at tiny means.
+
+        Examples
+        --------
+        >>> import pandas as pd, r2d2_formula as rf
+        >>> data = pd.DataFrame({"y": [0, 1, 3, 2, 5, 4], "x": [0.1, 0.4, 0.9, 0.7, 1.5, 1.2]})
+        >>> tree = rf.Model("y ~ x", data, family="poisson").prior_predictive(
+        ...     draws=20, random_seed=1)
+        >>> tree.prior["R2"].shape
+        (1, 20)
+        """
+        draws = _validate.check_sampler({"draws": draws})["draws"]
+        _bambi.pymc_model(self.bambi_model)
+        return self.bambi_model.prior_predictive(draws=draws, random_seed=random_seed)
+
     def _repr_html_(self) -> str:
         centered = dict(self.plan.noncentered)
         rows = [

@@ -263,6 +263,49 @@ class R2D2:
         return out
 
     @classmethod
+    def from_interval(cls, lower: float, upper: float, mass: float = 0.9, **options: Any) -> R2D2:
+        """The prior whose R² is the maximum-entropy Beta with ``mass`` in [lower, upper].
+
+        For "R² is probably between 0.1 and 0.5": PreliZ's ``maxent`` finds the Beta(a, b)
+        of largest entropy with P(lower ≤ R² ≤ upper) = ``mass``. For families whose R² is
+        bounded (see :attr:`r2_mean`) the interval is of R²/R²max.
+
+        Parameters
+        ----------
+        lower, upper : float
+            The interval, 0 ≤ lower < upper ≤ 1 and not the whole of [0, 1].
+        mass : float
+            Prior probability of the interval, in (0, 1). Default 0.9.
+        **options
+            The other arguments of :class:`R2D2` (``concentration``, ``method``, ...).
+
+        Examples
+        --------
+        >>> import r2d2_formula as rf
+        >>> prior = rf.R2D2.from_interval(0.1, 0.5, mass=0.9)
+        >>> round(prior.a, 2), round(prior.b, 2)
+        (3.87, 8.87)
+        """
+        lower, upper = _probability("lower", lower), _probability("upper", upper)
+        mass = _probability("mass", mass)
+        if not lower < upper or (lower, upper) == (0.0, 1.0) or mass in (0.0, 1.0):
+            raise PriorError(
+                "from_interval needs 0 <= lower < upper <= 1, not the whole of [0, 1], and "
+                f"0 < mass < 1; got lower={lower!r}, upper={upper!r}, mass={mass!r}."
+            )
+        import preliz
+
+        beta = preliz.Beta()
+        preliz.maxent(beta, lower, upper, mass, plot=False)
+        found = float(beta.cdf(upper) - beta.cdf(lower))
+        if abs(found - mass) > 1e-3:
+            raise PriorError(
+                f"no Beta puts mass {mass:g} on [{lower:g}, {upper:g}] (the closest has "
+                f"{found:.4g}); widen the interval or lower the mass."
+            )
+        return cls(a=float(beta.alpha), b=float(beta.beta), **options)
+
+    @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> R2D2:
         """The prior :meth:`to_dict` describes (a missing ``shares`` means the Dirichlet)."""
         spec = dict(spec)
@@ -316,3 +359,9 @@ def _beta_parameters(
         "r2_precision", DEFAULT_R2_PRECISION if r2_precision is None else r2_precision
     )
     return float(mean) * precision, (1 - float(mean)) * precision
+
+
+def _probability(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= float(value) <= 1:
+        raise PriorError(f"{name} must be a number in [0, 1], got {value!r}.")
+    return float(value)

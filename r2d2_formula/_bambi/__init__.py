@@ -7,7 +7,8 @@ One module per job, in the order data flows through them:
 - :mod:`.graph` and :mod:`.names`: the PyMC model behind it and the names it uses;
 - :mod:`.densities`: W's log-density, log-likelihood, log-prior, conditional prior draws;
 - :mod:`.posterior`: reading fits and predictions back (design, φ, contributions);
-- :mod:`.serialise`: Bambi priors as plain data for saved fits.
+- :mod:`.serialise`: Bambi priors as plain data for saved fits;
+- :mod:`.interpret`: Bambi's ``interpret`` functions on a fit.
 """
 
 from r2d2_formula._bambi.build import bambi_namespace, build_bambi_model, likelihood_twin
@@ -21,6 +22,7 @@ from r2d2_formula._bambi.densities import (
     w_log_density,
 )
 from r2d2_formula._bambi.graph import dimension_names, pymc_model, vector_transformed
+from r2d2_formula._bambi.interpret import INTERPRET_FUNCTIONS, interpret
 from r2d2_formula._bambi.names import (
     ALR_DIM,
     ALR_OFFSET,
@@ -41,6 +43,8 @@ from r2d2_formula._bambi.posterior import (
 from r2d2_formula._bambi.serialise import prior_from_dict, prior_to_dict
 
 __all__ = [
+    "INTERPRET_FUNCTIONS",
+    "interpret",
     "ALR_DIM",
     "ALR_OFFSET",
     "COMPONENT_DIM",
