@@ -447,11 +447,16 @@ class Family:
         """Mean and SD of the intercept's default prior: g(mean response), 2.5 units."""
         mean = self.domain.clip_mean(self.domain.mean(response), len(response))
         centre = float(family_r2.link_of_mean(mean, theta))
-        return centre, INTERCEPT_SD * self.domain.spread(response)
+        return centre, INTERCEPT_SD * family_r2.intercept_sd_unit(self.domain.spread(response))
 
 
 def _closed_form(cls: type[R.FamilyR2]) -> Callable[[Link, float], R.FamilyR2]:
     return lambda link, trials: cls()
+
+
+def _location(cls: type[R.FamilyR2]) -> Callable[[Link, float], R.FamilyR2]:
+    """A constant-variance family: its own R² under the identity link, LogLocation's under log."""
+    return lambda link, trials: R.LogLocation(cls()) if link is LOG else cls()
 
 
 def _binary(link: Link, trials: float) -> R.FamilyR2:
@@ -489,6 +494,25 @@ def _mean_of_eta(family: R.FamilyR2) -> Callable[[np.ndarray, dict[str, np.ndarr
 _NO_MEAN = (
     "E μ(η) = E[1/η] does not exist when η is Gaussian (η reaches 0 with positive "
     "density), so neither does R²; use link='log', whose R² has a closed form."
+)
+#: Why an identity link has no R² for a positive mean: η ~ N(β₀, W) is negative with
+#: positive probability, where the family has no distribution.
+_NEGATIVE_MEAN = (
+    "the identity link makes the mean η, which is negative with positive probability when "
+    "η ~ N(β0, W), where the family has no distribution; use link='log'."
+)
+_NOT_A_PROBABILITY = (
+    "the identity link makes the probability η, which leaves [0, 1] with positive "
+    "probability when η ~ N(β0, W); use 'logit', 'probit' or 'cloglog'."
+)
+_COUNT_BELOW_ONE = (
+    "the cloglog link bounds the count's mean below 1 (μ = 1 − exp(−e^η)), which no count "
+    "model of this package assumes and whose R² is not implemented; use link='log'."
+)
+_LOG_OF_LOG = (
+    "its mu is the mean of log y, so the log link makes log y's mean e^η and "
+    "E y = E exp(e^η + σ²/2), which is infinite when η is Gaussian: R² does not exist. "
+    "Use the identity link (a log-normal regression is already log-linear in the mean)."
 )
 _WALD = (
     "its default link 'inverse_squared' has no R² (E μ(η) = E[η^(-1/2)] does not exist "
@@ -540,7 +564,14 @@ _LATENT = (LOGIT, PROBIT, CLOGLOG)
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
-        Family("gaussian", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.Gaussian)),
+        Family(
+            "gaussian",
+            REAL_LINE,
+            IDENTITY,
+            (IDENTITY, LOG),
+            _location(R.Gaussian),
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
         Family(
             "poisson",
             COUNTS,
@@ -548,15 +579,23 @@ FAMILIES: dict[str, Family] = {
             (LOG,),
             _closed_form(R.Poisson),
             offsets_r2=R.PoissonOffset.from_offsets,
+            refused_links=(("identity", _NEGATIVE_MEAN),),
         ),
-        Family("negativebinomial", COUNTS, LOG, (LOG,), _closed_form(R.NegativeBinomial)),
+        Family(
+            "negativebinomial",
+            COUNTS,
+            LOG,
+            (LOG,),
+            _closed_form(R.NegativeBinomial),
+            refused_links=(("identity", _NEGATIVE_MEAN), ("cloglog", _COUNT_BELOW_ONE)),
+        ),
         Family(
             "gamma",
             POSITIVE,
             LOG,
             (LOG,),
             _closed_form(R.Gamma),
-            refused_links=(("inverse", _NO_MEAN),),
+            refused_links=(("inverse", _NO_MEAN), ("identity", _NEGATIVE_MEAN)),
         ),
         Family(
             "zero_inflated_poisson",
@@ -565,6 +604,7 @@ FAMILIES: dict[str, Family] = {
             (LOG,),
             _closed_form(R.ZeroInflatedPoisson),
             mean_of_parent=_zero_inflated_mean,
+            refused_links=(("identity", _NEGATIVE_MEAN),),
         ),
         Family(
             "zero_inflated_negativebinomial",
@@ -573,9 +613,24 @@ FAMILIES: dict[str, Family] = {
             (LOG,),
             _closed_form(R.ZeroInflatedNegativeBinomial),
             mean_of_parent=_zero_inflated_mean,
+            refused_links=(("identity", _NEGATIVE_MEAN), ("cloglog", _COUNT_BELOW_ONE)),
         ),
-        Family("bernoulli", ZERO_ONE, LOGIT, _LATENT, _binary),
-        Family("binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _binary),
+        Family(
+            "bernoulli",
+            ZERO_ONE,
+            LOGIT,
+            _LATENT,
+            _binary,
+            refused_links=(("identity", _NOT_A_PROBABILITY),),
+        ),
+        Family(
+            "binomial",
+            SUCCESSES_OF_TRIALS,
+            LOGIT,
+            _LATENT,
+            _binary,
+            refused_links=(("identity", _NOT_A_PROBABILITY),),
+        ),
         Family("beta", OPEN_UNIT, LOGIT, _LATENT, _beta),
         Family("beta_binomial", SUCCESSES_OF_TRIALS, LOGIT, _LATENT, _beta_binomial),
         Family(
@@ -585,6 +640,7 @@ FAMILIES: dict[str, Family] = {
             (LOG,),
             _closed_form(HurdlePoisson),
             mean_of_parent=_hurdle_poisson_mean,
+            refused_links=(("identity", _NEGATIVE_MEAN),),
         ),
         Family(
             "hurdle_gamma",
@@ -593,7 +649,7 @@ FAMILIES: dict[str, Family] = {
             (LOG,),
             _closed_form(R.HurdleGamma),
             mean_of_parent=_zero_inflated_mean,
-            refused_links=(("inverse", _NO_MEAN),),
+            refused_links=(("inverse", _NO_MEAN), ("identity", _NEGATIVE_MEAN)),
         ),
         Family(
             "hurdle_lognormal",
@@ -602,6 +658,7 @@ FAMILIES: dict[str, Family] = {
             (IDENTITY,),
             _closed_form(R.HurdleLogNormal),
             mean_of_parent=_mean_of_eta(R.HurdleLogNormal()),
+            refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN)),
         ),
         Family(
             "cumulative",
@@ -621,24 +678,40 @@ FAMILIES: dict[str, Family] = {
             thresholds=True,
             other_parameters=("threshold",),
         ),
-        Family("t", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.StudentT)),
+        Family(
+            "t",
+            REAL_LINE,
+            IDENTITY,
+            (IDENTITY, LOG),
+            _location(R.StudentT),
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
         Family("vonmises", CIRCLE, IDENTITY, (IDENTITY,), _closed_form(R.VonMises)),
-        Family("laplace", REAL_LINE, IDENTITY, (IDENTITY,), _closed_form(R.Laplace)),
+        Family(
+            "laplace",
+            REAL_LINE,
+            IDENTITY,
+            (IDENTITY, LOG),
+            _location(R.Laplace),
+            refused_links=(("inverse", _NO_MEAN),),
+        ),
         Family(
             "asymmetriclaplace",
             REAL_LINE,
             IDENTITY,
-            (IDENTITY,),
-            _closed_form(R.AsymmetricLaplace),
+            (IDENTITY, LOG),
+            _location(R.AsymmetricLaplace),
             mean_of_parent=_mean_of_eta(R.AsymmetricLaplace()),
+            refused_links=(("inverse", _NO_MEAN),),
         ),
         Family(
             "exgaussian",
             REAL_LINE,
             IDENTITY,
-            (IDENTITY,),
-            _closed_form(R.ExGaussian),
+            (IDENTITY, LOG),
+            _location(R.ExGaussian),
             mean_of_parent=_mean_of_eta(R.ExGaussian()),
+            refused_links=(("inverse", _NO_MEAN),),
         ),
         Family(
             "lognormal",
@@ -647,6 +720,7 @@ FAMILIES: dict[str, Family] = {
             (IDENTITY,),
             _closed_form(R.LogNormal),
             mean_of_parent=_mean_of_eta(R.LogNormal()),
+            refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN)),
         ),
         Family(
             "exponential",
@@ -654,7 +728,7 @@ FAMILIES: dict[str, Family] = {
             LOG,
             (LOG,),
             _closed_form(R.Exponential),
-            refused_links=(("inverse", _NO_MEAN),),
+            refused_links=(("inverse", _NO_MEAN), ("identity", _NEGATIVE_MEAN)),
         ),
         Family(
             "weibull",
@@ -662,7 +736,7 @@ FAMILIES: dict[str, Family] = {
             LOG,
             (LOG,),
             _closed_form(R.Weibull),
-            refused_links=(("inverse", _NO_MEAN),),
+            refused_links=(("inverse", _NO_MEAN), ("identity", _NEGATIVE_MEAN)),
         ),
     )
 }

@@ -47,16 +47,18 @@ class Model:
     data : pandas.DataFrame
         The data. It is copied; the caller's frame is never modified.
     family : str
-        ``"gaussian"`` (default), ``"bernoulli"``, ``"binomial"``, ``"poisson"``,
-        ``"negativebinomial"``, ``"gamma"``, ``"zero_inflated_poisson"``, ``"t"``,
-        ``"laplace"``, ``"asymmetriclaplace"``, ``"exgaussian"``, ``"lognormal"``,
-        ``"exponential"`` or ``"weibull"``. ``"wald"`` is refused (its R² is not
-        monotone in W).
+        ``"gaussian"`` (default) or any of the 23 Bambi families listed in
+        docs/families.md (``"bernoulli"``, ``"poisson"``, ``"t"``, ``"beta"``,
+        ``"cumulative"``, ``"hurdle_poisson"``, ...); the other six (``"wald"``,
+        ``"categorical"``, ...) are refused with the reason.
     prior : R2D2, optional
         The R2D2 prior; ``R2D2()`` (uniform R², exact W prior) by default.
     link : str, optional
         Link function; Bambi's default one by default, except log for gamma (Bambi's
-        inverse link has no R²).
+        inverse link has no R²). Also ``"log"`` for the location families (gaussian, t,
+        laplace, asymmetriclaplace, exgaussian) and ``"probit"``/``"cloglog"`` for binary,
+        binomial, beta and ordinal responses; the links without an R² are refused with
+        the reason (docs/families.md, "Links").
     noncentered : {"auto", True, False}
         Write coefficients and group effects as themselves (centered) or as
         standard normals times their SD (non-centered). ``"auto"`` (default)

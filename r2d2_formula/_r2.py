@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from r2d2_formula._errors import FamilyError, UnsupportedError
+from r2d2_formula._errors import DataError, FamilyError, UnsupportedError
 from r2d2_formula._links import LINKS, LatentLink
 from r2d2_formula._types import Tensor
 
@@ -49,6 +49,7 @@ __all__ = [
     "Gaussian",
     "HurdleGamma",
     "HurdleLogNormal",
+    "LogLocation",
     "Laplace",
     "LogNormal",
     "NegativeBinomial",
@@ -214,6 +215,10 @@ class FamilyR2:
     def link_of_mean(self, mean: float, theta: dict[str, Any]) -> float:
         """The link of a response mean: where the intercept's prior is centered."""
         raise NotImplementedError
+
+    def intercept_sd_unit(self, spread: float) -> float:
+        """The unit of the intercept's prior SD on the link scale, given the response's spread."""
+        return spread
 
     def draw_response(
         self, parent: np.ndarray, theta: dict[str, np.ndarray], rng: np.random.Generator
@@ -718,6 +723,60 @@ class ExGaussian(_ConstantVariance):
 
     def mean_shift(self, theta):
         return np.asarray(theta["nu"], dtype=float)
+
+
+@dataclass(frozen=True)
+class LogLocation(FamilyR2):
+    """A constant-variance family with a log link on its location: μ = e^η.
+
+    E(Y | η) = e^η + m(θ) and Var(Y | η) = v(θ), so Var E(Y | η) = e^{2β₀+W}(e^W − 1),
+    E Var(Y | η) = v and logit R² = 2β₀ + W + log(e^W − 1) − log v: R² rises from 0 to 1
+    as W grows, for every β₀, and depends on β₀ (a larger mean has a larger spread).
+
+    Examples
+    --------
+    >>> import math
+    >>> from r2d2_formula._r2 import Gaussian, LogLocation
+    >>> r2 = float(LogLocation(Gaussian()).r2(1.0, 0.0, {"sigma": 1.0}))
+    >>> variance = math.e * (math.e - 1.0)
+    >>> round(r2, 12) == round(variance / (variance + 1.0), 12)
+    True
+    """
+
+    base: FamilyR2 = field(default_factory=lambda: Gaussian())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.base.name)
+        object.__setattr__(self, "theta", self.base.theta)
+        object.__setattr__(self, "link", "log")
+
+    def _log_variance(self, theta: dict[str, Any], ops: SimpleNamespace) -> Tensor:
+        # Under the identity link the base's logit R² is log W − log v: at W = 1 it is −log v.
+        return -self.base.logit_r2(1.0, 0.0, theta, ops)
+
+    def logit_r2(self, W, beta0, theta, ops):
+        return 2.0 * beta0 + W + ops.log_expm1(W) - self._log_variance(theta, ops)
+
+    def moments(self, eta, theta):
+        location = np.exp(np.asarray(eta, dtype=float))
+        mean, variance = self.base.moments(location, theta)
+        return mean, variance
+
+    def log_linear_scale(self, beta0, theta, ops):
+        return self._log_variance(theta, ops) - 2.0 * beta0
+
+    def link_of_mean(self, mean, theta):
+        location = float(self.base.link_of_mean(mean, theta))
+        if not location > 0:
+            raise DataError(
+                f"family {self.name!r} with link 'log' models a positive location e^η, but "
+                f"the response's mean {mean:.4g} puts it at {location:.4g}; use the identity "
+                "link, or a positive family (gamma, lognormal) for a positive response."
+            )
+        return math.log(location)
+
+    def intercept_sd_unit(self, spread: float) -> float:
+        return 1.0  # the intercept is a log: its prior SD is in log units, not the response's
 
 
 # --- log link, variance c(θ) μ²: R² = (1 − e^−W) / (1 − e^−W + c) ----------------------------

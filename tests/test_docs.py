@@ -29,9 +29,31 @@ import benchmark_tables  # noqa: E402  (docs/benchmark_tables.py)
 def test_api_reference_lists_every_public_name():
     """Catches a name added to r2d2_formula.__all__ without an entry in docs/api.rst."""
     api = (DOCS / "api.rst").read_text()
-    documented = set(re.findall(r"^\.\. auto(?:function|class|exception):: (\w+)", api, re.M))
+    documented = set(
+        re.findall(
+            r"^\.\. auto(?:function|class|exception|module):: (?:r2d2_formula\.)?(\w+)", api, re.M
+        )
+    )
     assert set(PUBLIC) - documented == set()
     assert documented - set(PUBLIC) == set(), "docs/api.rst documents names rf does not export"
+
+
+def test_links_table_is_the_codes_split():
+    """Catches a link fitted or refused in the code but listed otherwise in docs/families.md."""
+    from r2d2_formula._families import FAMILIES
+
+    text = (DOCS / "families.md").read_text().split("## Links", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("|") and cells[0] in FAMILIES:
+            refused = [part.split(":")[0].strip() for part in cells[2].split(";")]
+            rows[cells[0]] = (cells[1].split(", "), [r for r in refused if r != "—"])
+    assert set(rows) == set(FAMILIES)
+    for name, family in FAMILIES.items():
+        fitted = [link.name for link in family.links]
+        refused = [link for link, _ in family.refused_links]
+        assert rows[name] == (fitted, refused), name
 
 
 def test_docs_contents_list_every_notebook():

@@ -540,6 +540,20 @@ def test_every_bambi_family_is_fitted_or_refused():
     assert set(FAMILIES) | set(REFUSED_FAMILIES) == set(BUILTIN_FAMILIES)
 
 
+def test_every_bambi_link_of_a_fitted_family_is_fitted_or_refused():
+    """Each link Bambi allows for a family's mean is either fitted or refused with a reason,
+    never both (a refused link shadows a fitted one) and never unknown."""
+    from bambi.defaults.families import BUILTIN_FAMILIES
+
+    for name, family in FAMILIES.items():
+        bambi = BUILTIN_FAMILIES[name]
+        allowed = set(bambi["family"].SUPPORTED_LINKS[bambi["likelihood"]["parent"]])
+        fitted = {link.name for link in family.links}
+        refused = {link for link, _ in family.refused_links}
+        assert fitted.isdisjoint(refused), name
+        assert fitted | refused == allowed, name
+
+
 def test_refused_families_and_links_say_why():
     """wald: R² rises then falls in W (checked here by quad), so no W prior can make it
     Beta; the reciprocal links have no E μ(η) under a Gaussian η."""

@@ -311,7 +311,7 @@ def test_failed_and_successful_builds_leave_the_data_unchanged(data):
     ("kwargs", "error", "fragment"),
     [
         ({"family": "poisson", "link": "logit"}, rf.UnsupportedError, "link 'logit'"),
-        ({"family": "gaussian", "link": "log"}, rf.UnsupportedError, "link 'log'"),
+        ({"family": "gaussian", "link": "inverse"}, rf.UnsupportedError, "link 'inverse'"),
         ({"family": "poison"}, FamilyError, "did you mean 'poisson'"),
         ({"family": "poisson", "noncentered": "yes"}, PriorError, "noncentered"),
         ({"family": "poisson", "prior": 0.5}, PriorError, "R2D2 instance"),
