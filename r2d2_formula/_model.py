@@ -118,7 +118,8 @@ class Model:
         user = caller_namespace() if namespace is None else dict(namespace)
         # Bambi's own functions first, the caller's names over them, as in Bambi.
         full = {**CONTRASTS, **_bambi.bambi_namespace(), **user}
-        _validate.check_response_call(spec)
+        #: The response's transformation (censored, truncated, constrained, weighted, none).
+        self.response_kind = _validate.check_response_call(spec, family_)
         _validate.check_terms(spec)
         _validate.check_columns(spec, data, full)
         data = _validate.check_raw_response(spec, family_, data)

@@ -38,9 +38,11 @@ from r2d2_formula._formula import (
     Evaluated,
     FormulaSpec,
     raw_response,
+    response_arguments,
 )
 from r2d2_formula._links import Link
 from r2d2_formula._prior import R2D2
+from r2d2_formula._responses import ResponseKind, response_kind
 from r2d2_formula._shares import ALRShares, LogisticNormal, alr_shares
 
 __all__ = [
@@ -97,26 +99,17 @@ JAX_METHODS = ("numpyro", "blackjax")
 PREDICTION_KINDS = ("response_params", "response")
 #: What FitResult.predictions() and prediction_draws() tabulate: η, E[y] or draws of y.
 TABLE_KINDS = ("linear", "mean", "response")
-#: Response transformations of Bambi that change the likelihood, and why R² refuses them.
-_RESPONSE_CALLS = {
-    "censored": "a censored response's likelihood is not the family's, so the family's R² "
-    "does not describe the model fitted",
-    "truncated": "a truncated response's distribution is not the family's, so the family's "
-    "R² does not describe the model fitted",
-    "constrained": "a constrained response's distribution is not the family's, so the "
-    "family's R² does not describe the model fitted",
-    "weighted": "observation weights change the likelihood but not the family's variance, "
-    "so the R² the prior is stated on would not be the model's",
-}
 #: NumPy functions a saved fit's formula may call when it is loaded (``np.log(x)``).
 SAFE_NUMPY_FUNCTIONS = (
     "abs", "absolute", "arcsinh", "arctan", "cbrt", "ceil", "clip", "cos", "exp", "exp2",
     "expm1", "floor", "log", "log10", "log1p", "log2", "maximum", "minimum", "power", "round",
     "sign", "sin", "sqrt", "square", "tan", "tanh",
 )  # fmt: skip
-#: Bambi's formula functions a loaded formula may call (its response transformations are
-#: refused anyway).
-SAFE_BAMBI_FUNCTIONS = ("abs", "c", "exp", "exp2", "log", "log10", "log2")
+#: Bambi's formula functions a loaded formula may call.
+SAFE_BAMBI_FUNCTIONS = (
+    "abs", "c", "censored", "constrained", "exp", "exp2", "log", "log10", "log2", "truncated",
+    "weighted",
+)  # fmt: skip
 
 
 def trusted_calls() -> frozenset[str]:
@@ -427,14 +420,16 @@ def check_terms(spec: FormulaSpec) -> None:
             raise UnsupportedError(f"{spec.source!r} is not supported: {reason}.")
 
 
-def check_response_call(spec: FormulaSpec) -> None:
-    """Refuse Bambi's response transformations whose R² is not the family's."""
-    reason = _RESPONSE_CALLS.get(spec.response_call or "")
-    if reason:
+def check_response_call(spec: FormulaSpec, family: Family) -> ResponseKind:
+    """The response's transformation (censored, truncated, ...), if the family can take it."""
+    kind = response_kind(spec.response_call)
+    if kind.transformed and (family.thresholds or family.domain.columns != 1):
         raise UnsupportedError(
-            f"the response {spec.response_call}(...) of {spec.source!r} is not "
-            f"supported: {reason}. Fit it with Bambi's own priors instead."
+            f"the response {spec.response_call}(...) of {spec.source!r} is not supported for "
+            f"family {family.name!r}: Bambi applies its response transformations to "
+            "families with one numeric response column only."
         )
+    return kind
 
 
 def check_columns(spec: FormulaSpec, data: pd.DataFrame, namespace: Mapping[str, Any]) -> list[str]:
@@ -493,6 +488,7 @@ def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) ->
                 f"the response {column}[{wanted!r}] names a level that column {column!r} does "
                 f"not have; its values are {present[:SHOWN]}{more}."
             )
+    response_kind(spec.response_call).check_arguments(response_arguments(spec, data), data.index)
     column = spec.response_text
     if column in data.columns:
         data[column] = family.domain.prepare(data[column], column, family.name)
@@ -504,7 +500,9 @@ def check_raw_response(spec: FormulaSpec, family: Family, data: pd.DataFrame) ->
 
 def check_design(spec: FormulaSpec, family: Family, evaluated: Evaluated, index: pd.Index) -> None:
     """The evaluated design: response in the family's domain, every column finite, groups."""
-    family.domain.check(evaluated.response, spec.response_text, family.name, index)
+    response = response_kind(spec.response_call)
+    response.check(evaluated.response, spec.response_text, index)
+    family.domain.check(response.values(evaluated.response), spec.response_text, family.name, index)
     for term, values in evaluated.common.items():
         if values.shape[1] == 0:
             raise DataError(

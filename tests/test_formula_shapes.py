@@ -76,8 +76,10 @@ SHAPES = [
 ]
 
 
-#: The two shapes with correlated blocks compile for 12-13 s each: the slow tier fits them.
-SLOW_SHAPES = {"b ~ x + (0 + c|g1)"} | {s[0] for s in SHAPES if "(x|g1)" in s[0]}
+#: The shapes with correlated blocks (12-13 s each) and the binomial one (9 s): slow tier.
+SLOW_SHAPES = {"b ~ x + (0 + c|g1)", "p(k, m) ~ x + c - 1 + (1|g1)"} | {
+    s[0] for s in SHAPES if "(x|g1)" in s[0]
+}
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,7 @@ def test_graph_shows_w_and_phi_feeding_every_component(poisson_fit):
         assert f"W -> {component}" in source and f"phi -> {component}" in source
 
 
+@pytest.mark.slow
 def test_bambis_prior_predictive_draws_w_from_the_models_w_density(poisson_fit):
     """W from Bambi's prior_predictive (the W distribution's sampler) against W drawn
     by rf.prior_predictive from the log-density the PyMC model holds: a sampler that

@@ -19,7 +19,11 @@ import r2d2_formula as rf
 from r2d2_formula._datasets import EXAMPLES, load_dataset
 
 
-@pytest.mark.parametrize("name", ["sleepstudy", "cbpp", "grouseticks"])
+#: sleepstudy (correlated effects) in the default tier; the GLMMs, 10-14 s each, in the slow.
+@pytest.mark.parametrize(
+    "name",
+    ["sleepstudy", *(pytest.param(n, marks=pytest.mark.slow) for n in ("cbpp", "grouseticks"))],
+)
 def test_posterior_means_near_lme4(name):
     example = EXAMPLES[name]
     fit = rf.fit(

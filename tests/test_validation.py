@@ -395,11 +395,6 @@ def test_a_transformed_predictor_that_is_not_finite(data, never_builds):
     expect(DataError, ["term 'np.log(z)'", "reads 'z'"], "y ~ np.log(z)", data, family="poisson")
 
 
-@pytest.mark.parametrize("call", ["censored(y, b)", "weighted(y, b)", "truncated(y, lb=0)"])
-def test_response_transformations_are_refused_with_a_reason(data, never_builds, call):
-    expect(rf.UnsupportedError, [call.split("(")[0], "R²"], f"{call} ~ x", data, family="poisson")
-
-
 def test_offsets_outside_poisson_are_refused_before_building(data, never_builds):
     expect(
         rf.UnsupportedError,

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r2d2_formula._bambi.graph import pymc_model
+from r2d2_formula._bambi.graph import pymc_model, response_values
 from r2d2_formula._bambi.priors import r2d2_priors
+from r2d2_formula._bambi.transformed import adapt_to_response
 from r2d2_formula._centering import signal_strength
 from r2d2_formula._design import column_spreads
 from r2d2_formula._errors import FormulaError, R2D2Error, UnsupportedError
@@ -78,7 +79,7 @@ def build_bambi_model(
     if priors:
         # Family parameters first: W's prior starts from their prior medians.
         model.set_priors(priors=priors)
-    response = np.asarray(model.response_term.data)
+    response = response_values(model)
     offsets = [np.asarray(t.data, float).reshape(-1) for t in parent.offset_terms.values()]
     family_r2_ = family.r2(
         link, trials=family.domain.trials(response), offsets=sum(offsets) if offsets else None
@@ -150,10 +151,12 @@ def _bambi_model(
             warnings.filterwarnings("ignore", category=FutureWarning)
             # Said in the ordinal families' docs: the thresholds take the intercept's place.
             warnings.filterwarnings("ignore", message="The intercept is omitted in ordinal")
-            return _construct(bmb.Model, (formula, data), kwargs)
+            model = _construct(bmb.Model, (formula, data), kwargs)
     except Exception as err:  # Bambi raises ValueError, KeyError, TypeError, ...
         # Validation ran first, so this is a formula Bambi itself refuses.
         raise FormulaError(f"Bambi cannot build {formula!r}: {type(err).__name__}: {err}") from err
+    adapt_to_response(model)
+    return model
 
 
 def _check_terms_agree(spec: FormulaSpec, parent: BambiTerm, ours: tuple[list, list]) -> None:

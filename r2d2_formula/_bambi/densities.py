@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from r2d2_formula._bambi.graph import pymc_model
+from r2d2_formula._bambi.graph import pymc_model, response_kind
 from r2d2_formula._bambi.names import summary_variables
+from r2d2_formula._bambi.transformed import transformed_log_likelihood
 from r2d2_formula._errors import R2D2Error
 from r2d2_formula._plan import CorrelatedBlock, Plan
 from r2d2_formula._types import BambiModel, PyMCModel, RandomSeed
@@ -107,6 +108,8 @@ def log_likelihood(model: BambiModel, idata: DataTree) -> Dataset:
     """
     import xarray as xr
 
+    if response_kind(model).transformed:
+        return transformed_log_likelihood(model, idata)
     tree = xr.DataTree.from_dict(
         {"posterior": idata.posterior.to_dataset(), "observed_data": _observed(idata)}
     )

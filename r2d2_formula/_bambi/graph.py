@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from r2d2_formula._responses import PLAIN, RESPONSE_KINDS, ResponseKind
 from r2d2_formula._types import BambiModel, PyMCModel
 
-__all__ = ["dimension_names", "pymc_model", "vector_transformed"]
+__all__ = [
+    "dimension_names",
+    "pymc_model",
+    "response_kind",
+    "response_values",
+    "vector_transformed",
+]
+
+
+def response_kind(model: BambiModel) -> ResponseKind:
+    """The transformation of a Bambi model's response (``is_censored``, ...), or plain."""
+    for call, kind in RESPONSE_KINDS.items():
+        if getattr(model.response_term, f"is_{call}", False):
+            return kind
+    return PLAIN
+
+
+def response_values(model: BambiModel) -> np.ndarray:
+    """The response as the family sees it: without the status, bounds or weights columns."""
+    return response_kind(model).values(np.asarray(model.response_term.data))
 
 
 def pymc_model(model: BambiModel) -> PyMCModel:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from r2d2_formula._bambi.densities import centered_block_draws, log_likelihood
+from r2d2_formula._bambi.graph import response_values
 from r2d2_formula._bambi.names import COMPONENT_DIM, OBSERVATION_DIM
 from r2d2_formula._design import Design, GroupBlock
 from r2d2_formula._plan import Component, CorrelatedBlock, Plan
@@ -30,7 +31,7 @@ __all__ = [
 def read_design(model: BambiModel, plan: Plan, formula: str) -> Design:
     """The :class:`~r2d2_formula._design.Design` of a built Bambi model and its plan."""
     parent = model.parameters[model.family.likelihood.parent]
-    response = np.asarray(model.response_term.data)
+    response = response_values(model)
     trials = response[:, 1] if response.ndim == 2 else None
     columns: dict[str, list[str]] = {}
     for component in plan.components:

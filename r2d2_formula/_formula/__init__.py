@@ -31,7 +31,13 @@ from dataclasses import replace
 
 from r2d2_formula._errors import FormulaError
 from r2d2_formula._formula.builder import Builder
-from r2d2_formula._formula.evaluate import Evaluated, caller_namespace, evaluate, raw_response
+from r2d2_formula._formula.evaluate import (
+    Evaluated,
+    caller_namespace,
+    evaluate,
+    raw_response,
+    response_arguments,
+)
 from r2d2_formula._formula.reader import Source
 from r2d2_formula._formula.spec import (
     CONTRASTS,
@@ -51,6 +57,7 @@ __all__ = [
     "evaluate",
     "parse",
     "raw_response",
+    "response_arguments",
 ]
 
 

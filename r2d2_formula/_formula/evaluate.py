@@ -21,7 +21,7 @@ from r2d2_formula._types import FormulaeNode
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Evaluated", "caller_namespace", "evaluate", "raw_response"]
+__all__ = ["Evaluated", "caller_namespace", "evaluate", "raw_response", "response_arguments"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,15 +137,41 @@ def raw_response(spec: FormulaSpec, data: pd.DataFrame) -> np.ndarray | None:
     call = component.call
     if call.callee not in _PROPORTION_CALLS or len(call.args) != 2 or call.kwargs:
         return None
-    columns = []
-    for arg in call.args:
-        if isinstance(arg, LazyVariable) and arg.name in data.columns:
-            columns.append(data[arg.name].to_numpy())
-        elif isinstance(arg, LazyValue):
-            columns.append(np.full(len(data), arg.value))
-        else:
-            return None
+    columns = [values for _, values in response_arguments(spec, data)]
+    if any(values is None for values in columns):
+        return None
     return np.column_stack(columns)
+
+
+def response_arguments(spec: FormulaSpec, data: pd.DataFrame) -> list[tuple[str, Any]]:
+    """(name, values) of each argument of the response's call, positional then keywords.
+
+    Values are the data's column for a bare column name, the literal repeated for a number
+    or string, None for anything else (an expression only evaluation computes); the name is
+    the column's, the literal's text, or the keyword's.
+
+    Examples
+    --------
+    >>> from r2d2_formula._formula import parse
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"t": [1.0, 2.0], "s": ["none", "right"], "x": [0.0, 1.0]})
+    >>> [(name, v.tolist()) for name, v in response_arguments(parse("censored(t, s) ~ x"), data)]
+    [('t', [1.0, 2.0]), ('s', ['none', 'right'])]
+    """
+    component = spec._description().response.term.components[0]
+    if isinstance(component, Variable):
+        return []
+    call = component.call
+    named = [(None, arg) for arg in call.args] + list(call.kwargs.items())
+    found: list[tuple[str, Any]] = []
+    for keyword, arg in named:
+        if isinstance(arg, LazyVariable) and arg.name in data.columns:
+            found.append((keyword or arg.name, data[arg.name].to_numpy()))
+        elif isinstance(arg, LazyValue):
+            found.append((keyword or repr(arg.value), np.full(len(data), arg.value)))
+        else:
+            found.append((keyword or str(arg), None))
+    return found
 
 
 def _evaluation_error(
