@@ -495,6 +495,11 @@ _NO_MEAN = (
     "E μ(η) = E[1/η] does not exist when η is Gaussian (η reaches 0 with positive "
     "density), so neither does R²; use link='log', whose R² has a closed form."
 )
+#: The same for a family whose mu is the mean of log y, where log is refused too.
+_NO_MEAN_OF_LOG = (
+    "E exp(1/η) does not exist when η is Gaussian (η reaches 0 with positive density), so "
+    "neither does R²; use the identity link (log-normal means are log-linear already)."
+)
 #: Why an identity link has no R² for a positive mean: η ~ N(β₀, W) is negative with
 #: positive probability, where the family has no distribution.
 _NEGATIVE_MEAN = (
@@ -658,7 +663,7 @@ FAMILIES: dict[str, Family] = {
             (IDENTITY,),
             _closed_form(R.HurdleLogNormal),
             mean_of_parent=_mean_of_eta(R.HurdleLogNormal()),
-            refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN)),
+            refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN_OF_LOG)),
         ),
         Family(
             "cumulative",
@@ -720,7 +725,7 @@ FAMILIES: dict[str, Family] = {
             (IDENTITY,),
             _closed_form(R.LogNormal),
             mean_of_parent=_mean_of_eta(R.LogNormal()),
-            refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN)),
+            refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN_OF_LOG)),
         ),
         Family(
             "exponential",

@@ -78,9 +78,11 @@ class FitResult:
         import arviz as az
 
         names = _bambi.summary_variables(self.model.bambi_model, self.model.plan)
-        table = az.summary(
-            self.idata, var_names=names, ci_prob=CI_PROB, ci_kind="eti", round_to="none"
-        )
+        # A constant (φ of a one-component model) has no r_hat or ESS: NaN, without a warning.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table = az.summary(
+                self.idata, var_names=names, ci_prob=CI_PROB, ci_kind="eti", round_to="none"
+            )
         if self.model.plan.null:
             # R² = 0 by construction: a row of zeros, with no diagnostics to compute.
             table.loc["R2"] = [0.0 if c in _NULL_ZERO_COLUMNS else np.nan for c in table.columns]

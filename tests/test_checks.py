@@ -89,12 +89,11 @@ def family_data(family: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
 
 #: Every fitted family, in the package's order.
 FAMILIES = list(FITTED)
-# One family (with trials) in the default tier, every family in the slow tier: a
-# short fit and its compilation cost 10-20 s each.
+# Every family's LOO and prior predictive checks in the slow tier (a short fit and its
+# compilation cost 4-20 s each); the prior predictive plot of one family (with trials) also
+# in the default tier.
 DEFAULT_TIER = ("binomial",)
-EVERY_FAMILY = [
-    pytest.param(f, marks=() if f in DEFAULT_TIER else pytest.mark.slow) for f in FAMILIES
-]
+EVERY_FAMILY = [pytest.param(f, marks=pytest.mark.slow) for f in FAMILIES]
 
 
 @pytest.fixture(scope="module")

@@ -140,7 +140,7 @@ def test_prior_predictive_draws_of_w_match_the_models_density():
 
 #: Families fitted briefly in the default run (their mean is not Bambi's ``mu``); the rest of
 #: reference.CONTINUOUS are fitted under the ``slow`` mark.
-QUICK_CONTINUOUS = ("exgaussian", "lognormal")
+QUICK_CONTINUOUS = ("lognormal",)
 
 
 def simulate_continuous(family: str, seed: int, n: int = 600, groups: int = 30):

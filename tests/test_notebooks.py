@@ -30,12 +30,13 @@ from execute_notebooks import (  # noqa: E402
 )
 
 
-def test_there_are_four_notebooks_each_with_its_script():
+def test_there_are_five_notebooks_each_with_its_script():
     assert [n.name for n in NOTEBOOKS] == [
         "01_quick_start.ipynb",
         "02_logistic_crossed.ipynb",
         "03_choosing_the_prior.ipynb",
         "04_checking_and_comparing.ipynb",
+        "05_response_types.ipynb",
     ]
     assert [s.with_suffix(".ipynb") for s in SCRIPTS] == NOTEBOOKS
 

@@ -19,11 +19,9 @@ import r2d2_formula as rf
 from r2d2_formula._datasets import EXAMPLES, load_dataset
 
 
-#: sleepstudy (correlated effects) in the default tier; the GLMMs, 10-14 s each, in the slow.
-@pytest.mark.parametrize(
-    "name",
-    ["sleepstudy", *(pytest.param(n, marks=pytest.mark.slow) for n in ("cbpp", "grouseticks"))],
-)
+#: Full-length fits of 10-15 s each: the slow tier.
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["sleepstudy", "cbpp", "grouseticks"])
 def test_posterior_means_near_lme4(name):
     example = EXAMPLES[name]
     fit = rf.fit(

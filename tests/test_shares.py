@@ -427,7 +427,13 @@ FAMILY_SHARES = {
 }
 
 
-@pytest.fixture(scope="module", params=list(FAMILY_SHARES))
+@pytest.fixture(
+    scope="module",
+    # The gaussian fit in the default tier; the others (5-12 s each) in the slow tier.
+    params=[
+        pytest.param(f, marks=() if f == "gaussian" else pytest.mark.slow) for f in FAMILY_SHARES
+    ],
+)
 def family_fit(request):
     family = request.param
     data, _ = simulate_glmm(family, seed=21, n=200, groups=10)

@@ -59,9 +59,17 @@ def test_density_integrates_to_the_beta_cdf_of_r2(family, theta, log_density):
             np.testing.assert_allclose(np.interp(log_w[1:-1], t, cdf), levels[1:-1], atol=2e-5)
 
 
-#: The draws check of the families whose root-finding costs ~9 s runs in the slow tier; the
-#: density check above covers their W prior in the default run.
-SLOW_DRAWS = ("bernoulli-cloglog", "hurdle_poisson-log")
+#: The draws check of the families whose R² is a quadrature (root-finding costs 2.5-9 s
+#: each) runs in the slow tier; the density check above covers their W prior in the
+#: default run.
+SLOW_DRAWS = (
+    "bernoulli-logit",
+    "bernoulli-cloglog",
+    "binomial-probit",
+    "beta-logit",
+    "beta_binomial-probit",
+    "hurdle_poisson-log",
+)
 DRAWS_CASES = [
     pytest.param(f, th, id=i, marks=pytest.mark.slow if i in SLOW_DRAWS else ())
     for (f, th), i in zip(FAMILIES, IDS, strict=True)
