@@ -376,6 +376,9 @@ class Family:
     other_parameters : tuple of str
         Bambi's parameters of the family that R² does not depend on (an ordinal model's
         ``threshold``): they keep Bambi's priors, which the user may replace.
+    refused_responses : tuple of (str, str)
+        Bambi's response transformations (``"censored"``, ...) this family cannot take,
+        each with the reason (PyMC has no CDF for it, no truncation of a mixture, ...).
 
     Examples
     --------
@@ -397,6 +400,7 @@ class Family:
     refused_links: tuple[tuple[str, str], ...] = ()
     thresholds: bool = False
     other_parameters: tuple[str, ...] = ()
+    refused_responses: tuple[tuple[str, str], ...] = ()
 
     def parameters(self, link: Link) -> tuple[str, ...]:
         """Every parameter of the family besides the mean: those of R², then the others."""
@@ -499,6 +503,23 @@ _NO_MEAN = (
 _NO_MEAN_OF_LOG = (
     "E exp(1/η) does not exist when η is Gaussian (η reaches 0 with positive density), so "
     "neither does R²; use the identity link (log-normal means are log-linear already)."
+)
+#: Response transformations PyMC or Bambi 0.21 cannot apply to a family, and why.
+_NO_CDF = "PyMC has no CDF for this distribution, which censoring and truncation need"
+_NO_MIXTURE_TRUNCATION = "PyMC cannot truncate a mixture or hurdle distribution"
+_WEIGHTED_DRAWS = (
+    "Bambi 0.21's weighted likelihood cannot draw responses for this family (its ν "
+    "parameter is not passed on), so prior and posterior predictive checks would fail"
+)
+_BOUNDED = ("truncated", _NO_MIXTURE_TRUNCATION), ("constrained", _NO_MIXTURE_TRUNCATION)
+_NEEDS_CDF = ("censored", _NO_CDF), ("truncated", _NO_CDF), ("constrained", _NO_CDF)
+_HURDLE_CENSORED = (
+    "PyMC's continuous hurdle distributions give non-finite log-likelihoods to some censored "
+    "rows (the point mass at 0 beside a density)"
+)
+_BINARY = tuple(
+    (call, "a 0/1 response has nothing to censor, truncate or weight in Bambi 0.21")
+    for call in ("censored", "truncated", "constrained", "weighted")
 )
 #: Why an identity link has no R² for a positive mean: η ~ N(β₀, W) is negative with
 #: positive probability, where the family has no distribution.
@@ -610,6 +631,7 @@ FAMILIES: dict[str, Family] = {
             _closed_form(R.ZeroInflatedPoisson),
             mean_of_parent=_zero_inflated_mean,
             refused_links=(("identity", _NEGATIVE_MEAN),),
+            refused_responses=_BOUNDED,
         ),
         Family(
             "zero_inflated_negativebinomial",
@@ -619,6 +641,7 @@ FAMILIES: dict[str, Family] = {
             _closed_form(R.ZeroInflatedNegativeBinomial),
             mean_of_parent=_zero_inflated_mean,
             refused_links=(("identity", _NEGATIVE_MEAN), ("cloglog", _COUNT_BELOW_ONE)),
+            refused_responses=_BOUNDED,
         ),
         Family(
             "bernoulli",
@@ -627,6 +650,7 @@ FAMILIES: dict[str, Family] = {
             _LATENT,
             _binary,
             refused_links=(("identity", _NOT_A_PROBABILITY),),
+            refused_responses=_BINARY,
         ),
         Family(
             "binomial",
@@ -646,6 +670,7 @@ FAMILIES: dict[str, Family] = {
             _closed_form(HurdlePoisson),
             mean_of_parent=_hurdle_poisson_mean,
             refused_links=(("identity", _NEGATIVE_MEAN),),
+            refused_responses=_BOUNDED,
         ),
         Family(
             "hurdle_gamma",
@@ -655,6 +680,7 @@ FAMILIES: dict[str, Family] = {
             _closed_form(R.HurdleGamma),
             mean_of_parent=_zero_inflated_mean,
             refused_links=(("inverse", _NO_MEAN), ("identity", _NEGATIVE_MEAN)),
+            refused_responses=(*_BOUNDED, ("censored", _HURDLE_CENSORED)),
         ),
         Family(
             "hurdle_lognormal",
@@ -664,6 +690,7 @@ FAMILIES: dict[str, Family] = {
             _closed_form(R.HurdleLogNormal),
             mean_of_parent=_mean_of_eta(R.HurdleLogNormal()),
             refused_links=(("log", _LOG_OF_LOG), ("inverse", _NO_MEAN_OF_LOG)),
+            refused_responses=(*_BOUNDED, ("censored", _HURDLE_CENSORED)),
         ),
         Family(
             "cumulative",
@@ -690,8 +717,16 @@ FAMILIES: dict[str, Family] = {
             (IDENTITY, LOG),
             _location(R.StudentT),
             refused_links=(("inverse", _NO_MEAN),),
+            refused_responses=(("weighted", _WEIGHTED_DRAWS),),
         ),
-        Family("vonmises", CIRCLE, IDENTITY, (IDENTITY,), _closed_form(R.VonMises)),
+        Family(
+            "vonmises",
+            CIRCLE,
+            IDENTITY,
+            (IDENTITY,),
+            _closed_form(R.VonMises),
+            refused_responses=_NEEDS_CDF,
+        ),
         Family(
             "laplace",
             REAL_LINE,
@@ -708,6 +743,7 @@ FAMILIES: dict[str, Family] = {
             _location(R.AsymmetricLaplace),
             mean_of_parent=_mean_of_eta(R.AsymmetricLaplace()),
             refused_links=(("inverse", _NO_MEAN),),
+            refused_responses=_NEEDS_CDF,
         ),
         Family(
             "exgaussian",
@@ -717,6 +753,7 @@ FAMILIES: dict[str, Family] = {
             _location(R.ExGaussian),
             mean_of_parent=_mean_of_eta(R.ExGaussian()),
             refused_links=(("inverse", _NO_MEAN),),
+            refused_responses=(("weighted", _WEIGHTED_DRAWS),),
         ),
         Family(
             "lognormal",

@@ -429,6 +429,12 @@ def check_response_call(spec: FormulaSpec, family: Family) -> ResponseKind:
             f"family {family.name!r}: Bambi applies its response transformations to "
             "families with one numeric response column only."
         )
+    reason = dict(family.refused_responses).get(str(kind.call))
+    if reason:
+        raise UnsupportedError(
+            f"the response {spec.response_call}(...) of {spec.source!r} is not supported for "
+            f"family {family.name!r}: {reason}."
+        )
     return kind
 
 

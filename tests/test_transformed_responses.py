@@ -16,6 +16,7 @@ from scipy import special, stats
 
 import r2d2_formula as rf
 from r2d2_formula import _bambi
+from r2d2_formula._families import FAMILIES
 
 N = 40
 
@@ -179,3 +180,83 @@ def test_sigma_prior_is_scaled_by_the_responses_sd_not_the_matrix(data, formula)
     prior = model.bambi_model.parameters["sigma"].prior
     assert prior.name == "HalfStudentT"
     assert prior.args["sigma"] == pytest.approx(float(np.std(frame["y"])))
+
+
+# --- which family takes which transformation ---------------------------------------------
+
+CALLS = {
+    "censored": "censored(y, s) ~ x",
+    "truncated": "truncated(y, ub=100) ~ x",
+    "constrained": "constrained(y, ub=100) ~ x",
+    "weighted": "weighted(y, w) ~ x",
+}
+#: The kind of response each single-column family models, for the sweep below.
+RESPONSES = {
+    **dict.fromkeys(["gaussian", "t", "laplace", "asymmetriclaplace", "exgaussian"], "real"),
+    **dict.fromkeys(["lognormal", "gamma", "exponential", "weibull"], "positive"),
+    **dict.fromkeys(
+        ["poisson", "negativebinomial", "zero_inflated_poisson", "zero_inflated_negativebinomial"],
+        "counts",
+    ),
+    **dict.fromkeys(["hurdle_poisson"], "counts"),
+    **dict.fromkeys(["hurdle_gamma", "hurdle_lognormal"], "non-negative"),
+    "beta": "unit",
+    "bernoulli": "binary",
+    "vonmises": "angle",
+}
+
+
+def sweep_data(kind: str) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 30
+    values = {
+        "real": 0.5 * rng.normal(size=n),
+        "positive": rng.gamma(2.0, 1.0, n) + 0.1,
+        "counts": rng.poisson(2.0, n),
+        "non-negative": rng.gamma(2.0, 1.0, n) * (rng.random(n) < 0.7),
+        "unit": rng.beta(2.0, 3.0, n),
+        "binary": rng.integers(0, 2, n),
+        "angle": rng.uniform(-3.0, 3.0, n),
+    }[kind]
+    return pd.DataFrame(
+        {
+            "y": values,
+            "x": rng.normal(size=n),
+            "s": np.where(rng.random(n) < 0.7, "none", "right"),
+            "w": rng.uniform(0.5, 2.0, n),
+        }
+    )
+
+
+def test_sweep_covers_every_single_column_family():
+    single = {name for name, f in FAMILIES.items() if f.domain.columns == 1 and not f.thresholds}
+    assert set(RESPONSES) == single
+
+
+REFUSED = [(family, call) for family in RESPONSES for call, _ in FAMILIES[family].refused_responses]
+TAKEN = [(f, c) for f in RESPONSES for c in CALLS if (f, c) not in REFUSED]
+
+
+@pytest.mark.parametrize(("family", "call"), REFUSED)
+def test_transformations_a_family_cannot_take_are_refused_before_building(
+    family, call, never_builds
+):
+    with pytest.raises(rf.UnsupportedError, match=f"{call}.*not supported for family"):
+        rf.Model(CALLS[call], sweep_data(RESPONSES[family]), family=family)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("family", "call"), TAKEN)
+def test_every_transformation_a_family_takes_builds_draws_and_has_a_finite_likelihood(family, call):
+    """Catches a pair PyMC or Bambi cannot handle (no CDF, no truncation of a mixture,
+    a weighted distribution that cannot draw) slipping through as 'supported': the prior
+    predictive draws and the log-likelihood at those prior draws must work and be finite."""
+    model = rf.Model(CALLS[call], sweep_data(RESPONSES[family]), family=family)
+    prior = rf.prior_predictive(model, draws=4, random_seed=1).prior.to_dataset()
+    drop = ("R2", "R2_relative", "R2_max", "W", "phi")
+    kept = {
+        k: prior[k] for k in prior.data_vars if k not in drop and "__obs__" not in prior[k].dims
+    }
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset(kept)})
+    table = _bambi.log_likelihood(model.bambi_model, tree)
+    assert np.isfinite(np.asarray(table[next(iter(table.data_vars))])).all()
