@@ -508,8 +508,8 @@ _NO_MEAN_OF_LOG = (
 _NO_CDF = "PyMC has no CDF for this distribution, which censoring and truncation need"
 _NO_MIXTURE_TRUNCATION = "PyMC cannot truncate a mixture or hurdle distribution"
 _WEIGHTED_DRAWS = (
-    "Bambi 0.21's weighted likelihood cannot draw responses for this family (its ν "
-    "parameter is not passed on), so prior and posterior predictive checks would fail"
+    "Bambi 0.21's weighted likelihood cannot draw responses for this family (drawing "
+    "fails with an unexpected-argument TypeError), so predictive checks would fail"
 )
 _BOUNDED = ("truncated", _NO_MIXTURE_TRUNCATION), ("constrained", _NO_MIXTURE_TRUNCATION)
 _NEEDS_CDF = ("censored", _NO_CDF), ("truncated", _NO_CDF), ("constrained", _NO_CDF)
