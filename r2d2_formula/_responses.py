@@ -37,8 +37,12 @@ class ResponseKind:
         return self.call is not None
 
     def values(self, matrix: np.ndarray) -> np.ndarray:
-        """The response values in the evaluated matrix (the family's domain applies to them)."""
-        return matrix
+        """The response values in the evaluated matrix (the family's domain applies to them).
+
+        A transformed response's matrix holds them in its first column, beside the status,
+        bounds or weights.
+        """
+        return matrix if self.call is None else matrix[:, 0]
 
     def check_arguments(self, arguments: list[tuple[str, Any]], index: pd.Index) -> None:
         """Refuse bad arguments of the call before formulae evaluates it."""
@@ -49,9 +53,6 @@ class ResponseKind:
 
 @dataclass(frozen=True)
 class _Censored(ResponseKind):
-    def values(self, matrix):
-        return matrix[:, 0]
-
     def check_arguments(self, arguments, index):
         if len(arguments) == 3:
             raise UnsupportedError(
@@ -81,9 +82,6 @@ class _Censored(ResponseKind):
 class _Bounded(ResponseKind):
     """truncated() and constrained(): columns (y, lower, upper)."""
 
-    def values(self, matrix):
-        return matrix[:, 0]
-
     def check(self, matrix, name, index):
         y, lower, upper = (matrix[:, i].astype(float) for i in range(3))
         crossed = ~(lower < upper)
@@ -105,9 +103,6 @@ class _Bounded(ResponseKind):
 
 @dataclass(frozen=True)
 class _Weighted(ResponseKind):
-    def values(self, matrix):
-        return matrix[:, 0]
-
     def check_arguments(self, arguments, index):
         if len(arguments) != 2 or arguments[1][1] is None:
             return

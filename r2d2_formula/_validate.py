@@ -423,13 +423,12 @@ def check_terms(spec: FormulaSpec) -> None:
 def check_response_call(spec: FormulaSpec, family: Family) -> ResponseKind:
     """The response's transformation (censored, truncated, ...), if the family can take it."""
     kind = response_kind(spec.response_call)
-    if kind.transformed and (family.thresholds or family.domain.columns != 1):
-        raise UnsupportedError(
-            f"the response {spec.response_call}(...) of {spec.source!r} is not supported for "
-            f"family {family.name!r}: Bambi applies its response transformations to "
-            "families with one numeric response column only."
-        )
     reason = dict(family.refused_responses).get(str(kind.call))
+    if kind.transformed and (family.thresholds or family.domain.columns != 1):
+        reason = (
+            "Bambi applies its response transformations to families with one numeric "
+            "response column only"
+        )
     if reason:
         raise UnsupportedError(
             f"the response {spec.response_call}(...) of {spec.source!r} is not supported for "

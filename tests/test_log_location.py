@@ -20,6 +20,7 @@ import r2d2_formula as rf
 from r2d2_formula import _bambi
 from r2d2_formula import _r2 as R
 from r2d2_formula._families import FAMILIES
+from r2d2_formula._links import LINKS
 
 CASES = [
     ("gaussian", {"sigma": 1.7}),
@@ -51,7 +52,7 @@ def r2_by_quadrature(family: str, W: float, beta0: float, theta: dict) -> float:
 
 @pytest.mark.parametrize(("family", "theta"), CASES, ids=IDS)
 def test_r2_is_the_definition_by_quadrature(family, theta):
-    r2 = FAMILIES[family].r2(rf_link("log"))
+    r2 = FAMILIES[family].r2(LINKS["log"])
     assert isinstance(r2, R.LogLocation) and r2.link == "log"
     for W in (1e-4, 0.05, 0.7, 3.0, 12.0):
         for beta0 in (-2.0, 0.0, 1.5):
@@ -59,17 +60,11 @@ def test_r2_is_the_definition_by_quadrature(family, theta):
             assert got == pytest.approx(r2_by_quadrature(family, W, beta0, theta), rel=1e-7)
 
 
-def rf_link(name: str):
-    from r2d2_formula._links import LINKS
-
-    return LINKS[name]
-
-
 @pytest.mark.parametrize(("family", "theta"), CASES, ids=IDS)
 def test_moments_are_those_of_bambis_log_link_likelihood(family, theta):
     """Mean and variance of 200,000 draws of Bambi's PyMC distribution at η, against the
     family's moments; thresholds 5 standard errors (the variance's from the fourth moment)."""
-    r2 = FAMILIES[family].r2(rf_link("log"))
+    r2 = FAMILIES[family].r2(LINKS["log"])
     eta = np.full(200_000, 0.4)
     draws = bambi_draws(family, eta, theta, seed=3, link="log")
     mean, variance = (float(np.ravel(v)[0]) for v in r2.moments(eta[:1], theta))
@@ -128,7 +123,7 @@ def test_intercept_prior_is_centred_on_the_log_of_the_mean_in_log_units():
     assert model.plan.intercept_mean == pytest.approx(math.log(data["y"].mean()))
     family, y = FAMILIES["gaussian"], data["y"].to_numpy() * 10
     assert family.intercept_prior(y, model.plan.family, {"sigma": 1.0})[1] == 2.5
-    identity = family.r2(rf_link("identity"))
+    identity = family.r2(LINKS["identity"])
     assert family.intercept_prior(y, identity, {"sigma": 1.0})[1] == pytest.approx(2.5 * y.std())
 
 

@@ -22,7 +22,7 @@ from r2d2_formula._bambi.densities import (
     w_log_density,
 )
 from r2d2_formula._bambi.graph import dimension_names, pymc_model, vector_transformed
-from r2d2_formula._bambi.interpret import INTERPRET_FUNCTIONS, interpret
+from r2d2_formula._bambi.interpret import interpret
 from r2d2_formula._bambi.names import (
     ALR_DIM,
     ALR_OFFSET,
@@ -43,7 +43,6 @@ from r2d2_formula._bambi.posterior import (
 from r2d2_formula._bambi.serialise import prior_from_dict, prior_to_dict
 
 __all__ = [
-    "INTERPRET_FUNCTIONS",
     "interpret",
     "ALR_DIM",
     "ALR_OFFSET",

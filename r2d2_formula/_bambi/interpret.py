@@ -8,17 +8,7 @@ from typing import Any
 from r2d2_formula._errors import ArgumentError
 from r2d2_formula._types import BambiModel
 
-__all__ = ["INTERPRET_FUNCTIONS", "interpret"]
-
-#: The functions of ``bambi.interpret`` that take a model and its fit.
-INTERPRET_FUNCTIONS = (
-    "predictions",
-    "comparisons",
-    "slopes",
-    "plot_predictions",
-    "plot_comparisons",
-    "plot_slopes",
-)
+__all__ = ["interpret"]
 
 
 def interpret(name: str, model: BambiModel, idata: Any, *args: Any, **kwargs: Any) -> Any:

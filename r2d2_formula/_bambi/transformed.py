@@ -24,13 +24,17 @@ if TYPE_CHECKING:
 __all__ = ["adapt_to_response", "draw_within_bounds", "transformed_log_likelihood"]
 
 
-def _response_distribution(model: BambiModel, posterior: Dataset) -> tuple[Any, dict]:
-    """The family's PyMC distribution at every posterior draw and row, and its coords."""
+def _distribution_arguments(model: BambiModel, posterior: Dataset) -> tuple[dict, dict]:
+    """The family's PyMC arguments at every posterior draw and row, and their coords."""
+    kwargs, coords = model.family._make_dist_kwargs_and_coords(model, posterior)
+    return kwargs, dict(list(coords.items())[:3])  # chain, draw, __obs__
+
+
+def _response_distribution(model: BambiModel, kwargs: dict) -> Any:
+    """The family's PyMC distribution with those arguments."""
     from bambi.families.family import get_response_dist
 
-    kwargs, coords = model.family._make_dist_kwargs_and_coords(model, posterior)
-    coords = dict(list(coords.items())[:3])  # chain, draw, __obs__
-    return get_response_dist(model.family).dist(**kwargs), coords
+    return get_response_dist(model.family).dist(**kwargs)
 
 
 def _censored(base: Any, matrix: np.ndarray) -> Any:
@@ -78,7 +82,8 @@ def transformed_log_likelihood(model: BambiModel, idata: DataTree) -> Dataset:
         tree = model._compute_likelihood_params(
             idata=tree, data=None, include_group_specific=True, sample_new_groups=False
         )
-    base, coords = _response_distribution(model, tree.posterior.to_dataset())
+    kwargs, coords = _distribution_arguments(model, tree.posterior.to_dataset())
+    base = _response_distribution(model, kwargs)
     matrix = np.asarray(model.response_term.data, dtype=float)
     values = _LOG_LIKELIHOOD[str(response_kind(model).call)](base, matrix).eval()
     name = model.response_term.alias or model.response_term.name
@@ -91,16 +96,14 @@ def draw_within_bounds(
     """Responses of a constrained model: the family truncated to its bounds, per draw and row."""
     import pymc as pm
     import xarray as xr
-    from bambi.families.family import get_response_dist
 
-    kwargs, coords = model.family._make_dist_kwargs_and_coords(model, posterior)
-    coords = dict(list(coords.items())[:3])
+    kwargs, coords = _distribution_arguments(model, posterior)
     shape = tuple(len(values) for values in coords.values())
     # PyMC's truncated normal draws mis-shape batched parameters: draw them flat.
     flat = {key: np.broadcast_to(value, shape).ravel() for key, value in kwargs.items()}
     matrix = np.asarray(model.response_term.data, dtype=float)
     lower, upper = matrix[0, 1], matrix[0, 2]  # constrained() takes scalar bounds
-    base = get_response_dist(model.family).dist(**flat)
+    base = _response_distribution(model, flat)
     bounded = pm.Truncated.dist(
         base,
         lower=None if np.isneginf(lower) else lower,
