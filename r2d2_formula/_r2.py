@@ -119,6 +119,15 @@ def _pt_log_expm1(x):
     return pt.switch(x < 30.0, pt.log(pt.expm1(small)), large + pt.log1p(-pt.exp(-large)))
 
 
+def _check_latent_link(name: str, response: str) -> None:
+    """Refuse a link that is not a latent variable's CDF (logit, probit, cloglog)."""
+    if not isinstance(LINKS.get(name), LatentLink):
+        latent = [key for key, link in LINKS.items() if isinstance(link, LatentLink)]
+        raise UnsupportedError(
+            f"link {name!r} for {response} is not supported; use one of {', '.join(latent)}."
+        )
+
+
 @functools.cache
 def pytensor_ops() -> SimpleNamespace:
     """Math primitives on PyTensor tensors (imported lazily: PyTensor is slow to import)."""
@@ -500,12 +509,7 @@ class Ordinal(FamilyR2):
     name: str = field(init=False, default="cumulative")
 
     def __post_init__(self) -> None:
-        if not isinstance(LINKS.get(self.link), LatentLink):
-            latent = [name for name, link in LINKS.items() if isinstance(link, LatentLink)]
-            raise UnsupportedError(
-                f"link {self.link!r} for an ordinal response is not supported; "
-                f"use one of {', '.join(latent)}."
-            )
+        _check_latent_link(self.link, "an ordinal response")
 
     @property
     def log_latent_variance(self) -> float:
@@ -1094,12 +1098,7 @@ class Binary(FamilyR2):
     name: str = field(init=False, default="bernoulli")
 
     def __post_init__(self) -> None:
-        if not isinstance(LINKS.get(self.link), LatentLink):
-            latent = [name for name, link in LINKS.items() if isinstance(link, LatentLink)]
-            raise UnsupportedError(
-                f"link {self.link!r} for a binary response is not supported; "
-                f"use one of {', '.join(latent)}."
-            )
+        _check_latent_link(self.link, "a binary response")
         if not self.trials >= 1:
             raise FamilyError(f"trials must be >= 1, got {self.trials!r}.")
         object.__setattr__(self, "name", self._name())
